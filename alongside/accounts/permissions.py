@@ -1,0 +1,72 @@
+"""The role × permission table, kept as data (SECURITY.md "Least privilege").
+
+Each permission names one thing a member may do in their organisation. A test checks every cell
+of this table through ``has_permission`` and rejects unknown names. Later capabilities add rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from alongside.accounts.models import NetworkRole, Role
+
+ADMIN, COORDINATOR, SUPERVISOR, PEER, REFERRER, FUNDER = (
+    Role.ADMIN,
+    Role.COORDINATOR,
+    Role.SUPERVISOR,
+    Role.PEER,
+    Role.REFERRER,
+    Role.FUNDER,
+)
+STAFF_ROLES = frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # Organisation home and settings
+    "organisation.view": frozenset(Role.values),
+    "organisation.change_settings": frozenset({ADMIN}),
+    # Programs and sites
+    "programs.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER, FUNDER}),
+    "programs.change": frozenset({ADMIN}),
+    "sites.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "sites.change": frozenset({ADMIN}),
+    # Staff
+    "staff.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    "staff.invite": frozenset({ADMIN}),
+    "staff.change": frozenset({ADMIN}),
+    "supervision.change": frozenset({ADMIN}),
+    "supervision.view_own_team": frozenset({SUPERVISOR}),
+    # The access log is its own permission, not implied by any read (SECURITY.md).
+    "audit.view": frozenset({ADMIN}),
+    # Aggregated, de-identified figures only.
+    "reports.view_aggregate": frozenset({ADMIN, COORDINATOR, FUNDER}),
+}
+
+NETWORK_PERMISSIONS: dict[str, frozenset[str]] = {
+    "network.view": frozenset({NetworkRole.NETWORK_ADMIN}),
+    "network.view_aggregate": frozenset({NetworkRole.NETWORK_ADMIN}),
+}
+
+
+class UnknownPermission(KeyError):
+    pass
+
+
+def has_permission(roles: Iterable[str], permission: str) -> bool:
+    try:
+        allowed = PERMISSIONS[permission]
+    except KeyError as exc:
+        raise UnknownPermission(permission) from exc
+    return any(role in allowed for role in roles)
+
+
+def has_network_permission(roles: Iterable[str], permission: str) -> bool:
+    try:
+        allowed = NETWORK_PERMISSIONS[permission]
+    except KeyError as exc:
+        raise UnknownPermission(permission) from exc
+    return any(role in allowed for role in roles)
+
+
+def permissions_for(roles: Iterable[str]) -> set[str]:
+    role_set = set(roles)
+    return {name for name, allowed in PERMISSIONS.items() if role_set & allowed}

@@ -1,0 +1,46 @@
+"""Our own deploy checks: Django's --deploy does not notice a missing CSP or weak session limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def csp_is_enforced(app_configs: Any, **kwargs: Any) -> list[Any]:
+    errors: list[Any] = []
+    if "csp.middleware.CSPMiddleware" not in settings.MIDDLEWARE:
+        errors.append(Error("The CSP middleware is not installed.", id="alongside.E001"))
+    policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    directives = policy.get("DIRECTIVES", {}) if isinstance(policy, dict) else {}
+    if not directives:
+        errors.append(Error("CONTENT_SECURITY_POLICY is empty: set a content security policy.", id="alongside.E002"))
+        return errors
+    for name in ("script-src", "style-src", "default-src"):
+        if "'unsafe-inline'" in directives.get(name, []):
+            errors.append(Error(f"CSP {name} allows 'unsafe-inline'.", id="alongside.E003"))
+    if directives.get("frame-ancestors") != ["'none'"]:
+        errors.append(Error("CSP frame-ancestors must be 'none'.", id="alongside.E004"))
+    for name, sources in directives.items():
+        foreign = [s for s in sources if s.startswith(("http:", "https:", "//")) or s == "*"]
+        if foreign:
+            errors.append(Error(f"CSP {name} allows another origin ({', '.join(foreign)}).", id="alongside.E005"))
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def sessions_are_limited(app_configs: Any, **kwargs: Any) -> list[Any]:
+    warnings: list[Any] = []
+    if settings.SESSION_IDLE_TIMEOUT.total_seconds() > 30 * 60:
+        warnings.append(Warning("Staff sessions should end after at most 30 idle minutes.", id="alongside.W001"))
+    if settings.SESSION_COOKIE_AGE > 24 * 3600:
+        warnings.append(Warning("Sessions should last at most a day.", id="alongside.W002"))
+    if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.Argon2PasswordHasher":
+        warnings.append(Warning("Argon2 should be the first password hasher.", id="alongside.W003"))
+    if getattr(settings, "DEMO", False):
+        warnings.append(
+            Warning("ALONGSIDE_DEMO is on: demo accounts may skip two-factor set-up.", id="alongside.W004")
+        )
+    return warnings
