@@ -14,7 +14,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 
-websocket_urlpatterns: list = []  # type: ignore[type-arg]
+websocket_urlpatterns: list = []
 
 application = ProtocolTypeRouter(
     {

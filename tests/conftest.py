@@ -62,7 +62,10 @@ def make_tenant(slug: str, network: Network | None = None) -> Tenant:
         users: dict[str, User] = {}
         for role in ROLES:
             user = services.user_create(
-                acting_user=None, email=f"{role}@{slug}.test", password=PASSWORD, full_name=f"{role.title()} {slug.title()}"
+                acting_user=None,
+                email=f"{role}@{slug}.test",
+                password=PASSWORD,
+                full_name=f"{role.title()} {slug.title()}",
             )
             services.membership_grant(acting_user=None, organisation=organisation, user=user, role=role)
             users[role] = user

@@ -79,7 +79,8 @@ ORGANISATIONS: list[dict[str, Any]] = [
             },
             {
                 "name": "Next Wave Youth Peers",
-                "description": "Young peer mentors (18–25) supporting teens and young adults, in groups and one-on-one.",
+                "description": "Young peer mentors (18–25) supporting teens and young adults, "
+                "in groups and one-on-one.",
                 "offers_mentorship": True,
                 "offers_groups": True,
                 "serves_adults": False,
@@ -202,12 +203,12 @@ def load_demo() -> list[DemoLogin]:
                 email = f"{key}@{organisation.slug}.demo"
                 users[key] = _user(email, name)
                 _membership(users[key], organisation, role)
-                logins.append(DemoLogin(email, role.label, organisation.slug))
+                logins.append(DemoLogin(email, str(role.label), organisation.slug))
             for key in spec["extra_peers"]:
                 email = f"{key}@{organisation.slug}.demo"
                 users[key] = _user(email, EXTRA_PEER_NAMES[key])
                 _membership(users[key], organisation, Role.PEER)
-                logins.append(DemoLogin(email, Role.PEER.label, organisation.slug))
+                logins.append(DemoLogin(email, str(Role.PEER.label), organisation.slug))
 
             sites: dict[str, Site] = {s.name: s for s in Site.objects.filter(organisation=organisation)}
             for site_spec in spec["sites"]:
@@ -228,7 +229,10 @@ def load_demo() -> list[DemoLogin]:
                 )
             for peer_key in ["peer", *spec["extra_peers"]]:
                 if not SupervisionLink.objects.filter(
-                    organisation=organisation, supervisor=users["supervisor"], peer=users[peer_key], ended_at__isnull=True
+                    organisation=organisation,
+                    supervisor=users["supervisor"],
+                    peer=users[peer_key],
+                    ended_at__isnull=True,
                 ).exists():
                     services.supervision_link_create(
                         acting_user=users["admin"],

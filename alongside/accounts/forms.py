@@ -47,7 +47,7 @@ class SetupCodeForm(forms.Form):
     )
 
 
-class ServiceSetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+class ServiceSetPasswordForm(SetPasswordForm):
     """Password reset and invitation: the new password goes through the audited service."""
 
     def save(self, commit: bool = True) -> Any:
@@ -69,7 +69,9 @@ class InvitationAcceptForm(forms.Form):
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label=_("The same password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
@@ -96,7 +98,10 @@ class InviteForm(forms.Form):
 
 class RolesForm(forms.Form):
     roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Roles"),
+        choices=Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Clear every box to remove this person from the organisation."),
     )
 

@@ -52,7 +52,9 @@ class SessionLimitsMiddleware:
                     return JsonResponse({"detail": "Your session has ended. Sign in again."}, status=401)
                 messages.info(request, _("For your privacy you were signed out after a time. Please sign in again."))
                 login_url = reverse("accounts:login")
-                return HttpResponseRedirect(f"{login_url}?next={request.path}" if request.method == "GET" else login_url)
+                return HttpResponseRedirect(
+                    f"{login_url}?next={request.path}" if request.method == "GET" else login_url
+                )
             if last_seen is None or (now - last_seen).total_seconds() > self.TOUCH_EVERY_SECONDS:
                 request.session["alongside_last_seen"] = now.isoformat()
         return self.get_response(request)

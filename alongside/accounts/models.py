@@ -77,13 +77,13 @@ class Organisation(TimestampedModel):
     """The tenant. Everything a program records belongs to exactly one organisation."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    network = models.ForeignKey(
-        Network, null=True, blank=True, on_delete=models.PROTECT, related_name="organisations"
-    )
+    network = models.ForeignKey(Network, null=True, blank=True, on_delete=models.PROTECT, related_name="organisations")
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), max_length=50, unique=True, validators=[slug_validator])
     description = models.TextField(_("public description"), blank=True, max_length=4000)
-    timezone = models.CharField(_("time zone"), max_length=64, default="America/New_York", validators=[validate_timezone])
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
     languages = models.JSONField(_("languages"), default=default_languages)
     crisis_options = models.JSONField(_("crisis options shown to the public"), default=default_crisis_options)
     quick_exit_url = models.URLField(_("quick exit destination"), default="https://weather.com/")
@@ -123,18 +123,20 @@ class Program(TimestampedModel):
     serves_adults = models.BooleanField(_("adults"), default=True)
     serves_youth = models.BooleanField(_("youth and young adults"), default=False)
     serves_families = models.BooleanField(_("families"), default=False)
-    sites = models.ManyToManyField("Site", blank=True, related_name="programs")
+    sites: models.ManyToManyField[Site, Any] = models.ManyToManyField("Site", blank=True, related_name="programs")
     is_public = models.BooleanField(_("listed publicly"), default=True)
     is_active = models.BooleanField(default=True)
 
-    objects = tenant_manager()
+    objects: ClassVar[models.Manager[Program]] = tenant_manager()
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["organisation", "name"], name="accounts_program_unique_name"),
             models.CheckConstraint(
-                condition=models.Q(offers_mentorship=True) | models.Q(offers_groups=True) | models.Q(offers_warmline=True),
+                condition=models.Q(offers_mentorship=True)
+                | models.Q(offers_groups=True)
+                | models.Q(offers_warmline=True),
                 name="accounts_program_offers_a_model",
             ),
             models.CheckConstraint(
@@ -191,7 +193,7 @@ class Site(TimestampedModel):
     is_public = models.BooleanField(_("listed publicly"), default=True)
     is_active = models.BooleanField(default=True)
 
-    objects = tenant_manager()
+    objects: ClassVar[models.Manager[Site]] = tenant_manager()
 
     class Meta:
         ordering = ["name"]
@@ -234,7 +236,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_demo = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -264,7 +266,7 @@ class Membership(TimestampedModel):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     is_active = models.BooleanField(default=True)
 
-    objects = tenant_manager()
+    objects: ClassVar[models.Manager[Membership]] = tenant_manager()
 
     class Meta:
         ordering = ["organisation__name", "role"]
@@ -299,7 +301,7 @@ class SupervisionLink(TimestampedModel):
     peer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="supervised_by")
     ended_at = models.DateTimeField(null=True, blank=True)
 
-    objects = tenant_manager()
+    objects: ClassVar[models.Manager[SupervisionLink]] = tenant_manager()
 
     class Meta:
         ordering = ["created_at"]
@@ -309,7 +311,9 @@ class SupervisionLink(TimestampedModel):
                 condition=models.Q(ended_at__isnull=True),
                 name="accounts_supervision_one_open_link",
             ),
-            models.CheckConstraint(condition=~models.Q(supervisor=models.F("peer")), name="accounts_supervision_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(supervisor=models.F("peer")), name="accounts_supervision_not_self"
+            ),
         ]
 
 
@@ -330,7 +334,7 @@ class Invitation(TimestampedModel):
     accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = tenant_manager()
+    objects: ClassVar[models.Manager[Invitation]] = tenant_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -367,12 +371,12 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
     """An authenticator app. Like django-otp's TOTP device, but the shared secret is encrypted."""
 
     key = EncryptedTextField(default=default_totp_key, sensitivity="secret")
-    step = models.PositiveSmallIntegerField(default=30)
-    digits = models.PositiveSmallIntegerField(default=6)
-    tolerance = models.PositiveSmallIntegerField(default=1)
-    drift = models.SmallIntegerField(default=0)
+    step: models.Field[int, int] = models.PositiveSmallIntegerField(default=30)
+    digits: models.Field[int, int] = models.PositiveSmallIntegerField(default=6)
+    tolerance: models.Field[int, int] = models.PositiveSmallIntegerField(default=1)
+    drift: models.Field[int, int] = models.SmallIntegerField(default=0)
     # The time step of the last accepted code: a code is never accepted twice.
-    last_t = models.BigIntegerField(default=-1)
+    last_t: models.Field[int, int] = models.BigIntegerField(default=-1)
 
     class Meta(Device.Meta):
         verbose_name = "TOTP device"
@@ -414,7 +418,12 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
 
         label = quote(f"{issuer}:{self.user.get_username()}")
         params = urlencode(
-            {"secret": b32encode(self.bin_key).decode(), "algorithm": "SHA1", "digits": self.digits, "period": self.step}
+            {
+                "secret": b32encode(self.bin_key).decode(),
+                "algorithm": "SHA1",
+                "digits": self.digits,
+                "period": self.step,
+            }
         )
         return f"otpauth://totp/{label}?{params}&issuer={quote(issuer)}"
 
@@ -425,7 +434,7 @@ class RecoveryCodeDevice(ThrottlingMixin, Device):
     Each code carries 80 random bits, so a fast hash cannot be brute-forced from a database copy.
     """
 
-    salt = models.CharField(max_length=32, default=default_salt)
+    salt: models.CharField[str, str] = models.CharField(max_length=32, default=default_salt)
 
     class Meta(Device.Meta):
         verbose_name = "recovery codes"
@@ -462,6 +471,9 @@ class RecoveryCode(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"recovery code {self.pk}"
+
 
 class UserSession(models.Model):
     """The sessions a person has open, so they (or an admin, or a deactivation) can end them all."""
@@ -472,3 +484,6 @@ class UserSession(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id}"

@@ -126,9 +126,7 @@ def staff_member(organisation: Organisation, user_id: UUID) -> StaffMember | Non
     )
     if not memberships:
         return None
-    return StaffMember(
-        memberships[0].user, [m.role for m in memberships if m.is_active], memberships
-    )
+    return StaffMember(memberships[0].user, [m.role for m in memberships if m.is_active], memberships)
 
 
 def open_supervision_links(organisation: Organisation) -> QuerySet[SupervisionLink]:
@@ -199,4 +197,3 @@ def network_aggregates(network: Network) -> list[dict[str, object]]:
 
 def users_by_id(ids: set[UUID]) -> dict[UUID, User]:
     return {u.pk: u for u in User.objects.filter(pk__in=ids)} if ids else {}
-

@@ -286,7 +286,9 @@ def membership_grant(*, acting_user: User | None, organisation: Organisation, us
 
 
 @transaction.atomic
-def user_create(*, acting_user: User | None, email: str, password: str | None, full_name: str = "", **extra: Any) -> User:
+def user_create(
+    *, acting_user: User | None, email: str, password: str | None, full_name: str = "", **extra: Any
+) -> User:
     user = User.objects.create_user(email, password, full_name=full_name, **extra)
     record(acting_user, "user.create", user)
     return user
@@ -322,7 +324,9 @@ def membership_set_roles(
 
 
 @transaction.atomic
-def supervision_link_create(*, acting_user: User, organisation: Organisation, supervisor: User, peer: User) -> SupervisionLink:
+def supervision_link_create(
+    *, acting_user: User, organisation: Organisation, supervisor: User, peer: User
+) -> SupervisionLink:
     roles = {
         (m.user_id, m.role)
         for m in Membership.objects.filter(organisation=organisation, user__in=[supervisor, peer], is_active=True)
@@ -453,7 +457,7 @@ def recovery_codes_generate(*, user: User) -> list[str]:
 
 # --- API tokens ------------------------------------------------------------------------------
 
-TOKEN_PREFIX = "als_"
+TOKEN_PREFIX = "als_"  # noqa: S105 - a public prefix, not a secret
 
 
 @transaction.atomic

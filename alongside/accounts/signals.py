@@ -36,7 +36,9 @@ def _on_logout(sender: Any, request: HttpRequest, user: User | None, **kwargs: A
 
 
 @receiver(user_login_failed)
-def _on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     record(None, "user.login_failed", object_type="accounts.user")
 
 

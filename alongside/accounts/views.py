@@ -27,7 +27,9 @@ from alongside.core.policy import public, signed_in
 
 def _safe_next(request: HttpRequest, default: str) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return default
 
@@ -109,7 +111,9 @@ def setup_2fa(request: HttpRequest) -> HttpResponse:
     qr_svg = segno.make(device.config_url(), error="m").svg_inline(scale=5, dark="#111", light="#fff")
     secret = _grouped_secret(device)
     return render(
-        request, "accounts/setup_2fa.html", {"form": form, "qr_svg": qr_svg, "secret": secret, "next": _safe_next(request, "")}
+        request,
+        "accounts/setup_2fa.html",
+        {"form": form, "qr_svg": qr_svg, "secret": secret, "next": _safe_next(request, "")},
     )
 
 
@@ -142,7 +146,9 @@ password_reset = public(
         success_url=reverse_lazy("accounts:password_reset_done"),
     )
 )
-password_reset_done = public(auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"))
+password_reset_done = public(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
 password_reset_confirm = public(
     auth_views.PasswordResetConfirmView.as_view(
         form_class=forms.ServiceSetPasswordForm,
@@ -175,7 +181,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "accounts/invitation_existing.html",
-            {"invitation": invitation, "signed_in_as_invitee": request.user.is_authenticated and request.user.pk == existing.pk},
+            {
+                "invitation": invitation,
+                "signed_in_as_invitee": request.user.is_authenticated and request.user.pk == existing.pk,
+            },
         )
     form = forms.InvitationAcceptForm(request.POST or None, email=invitation.email)
     if request.method == "POST" and form.is_valid():

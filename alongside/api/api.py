@@ -249,4 +249,3 @@ def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
             else:
                 api_endpoint(pattern.callback)
     return patterns, app_name, namespace
-

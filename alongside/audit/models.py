@@ -85,3 +85,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         ordering = ["chain"]
+
+    def __str__(self) -> str:
+        return f"{self.chain}@{self.seq}"

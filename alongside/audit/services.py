@@ -141,6 +141,9 @@ def verify() -> Iterator[Problem]:
                 yield Problem(chain, last_id, expected_seq - 1, "chain has no head record")
             elif head.seq != expected_seq - 1 or head.hash != prev_hash:
                 yield Problem(
-                    chain, last_id, head.seq, f"head says seq={head.seq} but the chain ends at seq={expected_seq - 1}"
-                    " (entries removed from the end)"
+                    chain,
+                    last_id,
+                    head.seq,
+                    f"head says seq={head.seq} but the chain ends at seq={expected_seq - 1}"
+                    " (entries removed from the end)",
                 )

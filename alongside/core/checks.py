@@ -40,7 +40,5 @@ def sessions_are_limited(app_configs: Any, **kwargs: Any) -> list[Any]:
     if settings.PASSWORD_HASHERS[0] != "django.contrib.auth.hashers.Argon2PasswordHasher":
         warnings.append(Warning("Argon2 should be the first password hasher.", id="alongside.W003"))
     if getattr(settings, "DEMO", False):
-        warnings.append(
-            Warning("ALONGSIDE_DEMO is on: demo accounts may skip two-factor set-up.", id="alongside.W004")
-        )
+        warnings.append(Warning("ALONGSIDE_DEMO is on: demo accounts may skip two-factor set-up.", id="alongside.W004"))
     return warnings

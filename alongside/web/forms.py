@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from typing import Any
 
 from django import forms
@@ -23,7 +22,7 @@ LANGUAGE_CHOICES = [
 ]
 
 
-class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
+class ProgramForm(forms.ModelForm):
     sites = forms.ModelMultipleChoiceField(
         label=_("Sites"), queryset=Site.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -46,7 +45,9 @@ class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.organisation = organisation
-        self.fields["sites"].queryset = Site.objects.filter(organisation=organisation, is_active=True)
+        self.fields["sites"].queryset = Site.objects.filter(  # type: ignore[attr-defined]
+            organisation=organisation, is_active=True
+        )
         if self.instance.pk:
             self.fields["sites"].initial = list(self.instance.sites.all())
 
@@ -71,7 +72,7 @@ class ProgramForm(forms.ModelForm):  # type: ignore[type-arg]
         pass
 
 
-class SiteForm(forms.ModelForm):  # type: ignore[type-arg]
+class SiteForm(forms.ModelForm):
     class Meta:
         model = Site
         fields = [
@@ -141,10 +142,15 @@ class OrganisationSettingsForm(forms.Form):
     )
     quick_exit_url = forms.URLField(
         assume_scheme="https",
-        label=_("Quick exit destination"), help_text=_("A neutral site the quick exit button opens.")
+        label=_("Quick exit destination"),
+        help_text=_("A neutral site the quick exit button opens."),
     )
-    retention_notes_days = forms.IntegerField(label=_("Keep contact and session notes for (days)"), min_value=30, max_value=18250)
-    retention_transcripts_days = forms.IntegerField(label=_("Keep warm-line transcripts for (days)"), min_value=1, max_value=18250)
+    retention_notes_days = forms.IntegerField(
+        label=_("Keep contact and session notes for (days)"), min_value=30, max_value=18250
+    )
+    retention_transcripts_days = forms.IntegerField(
+        label=_("Keep warm-line transcripts for (days)"), min_value=1, max_value=18250
+    )
     retention_closed_records_days = forms.IntegerField(
         label=_("Keep closed participant records for (days)"), min_value=30, max_value=18250
     )
@@ -180,9 +186,7 @@ class OrganisationSettingsForm(forms.Form):
                 continue
             parts = [p.strip() for p in line.split("|")]
             if len(parts) != 3 or not all(parts):
-                raise forms.ValidationError(
-                    _("Line %(n)d: write kind | label | number or address.") % {"n": number}
-                )
+                raise forms.ValidationError(_("Line %(n)d: write kind | label | number or address.") % {"n": number})
             kind, label, value = parts
             if kind not in CRISIS_KINDS:
                 raise forms.ValidationError(
@@ -206,6 +210,3 @@ def crisis_href(option: dict[str, str]) -> str:
     if option.get("kind") == "text":
         return f"sms:{digits}"
     return f"tel:{digits}" if digits else ""
-
-
-

@@ -24,5 +24,7 @@ def navigation_for(org: OrgContext) -> list[dict[str, str]]:
     items = []
     for view_name, permission, label in NAV:
         if permission is None or org.can(permission):
-            items.append({"url": reverse(view_name, args=[org.organisation.slug]), "label": str(label), "name": view_name})
+            items.append(
+                {"url": reverse(view_name, args=[org.organisation.slug]), "label": str(label), "name": view_name}
+            )
     return items

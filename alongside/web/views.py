@@ -220,7 +220,10 @@ def staff_detail(request: HttpRequest, org: OrgContext, user_id: str) -> HttpRes
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_set_roles(
-                acting_user=org.user, organisation=org.organisation, user=member.user, roles=set(form.cleaned_data["roles"])
+                acting_user=org.user,
+                organisation=org.organisation,
+                user=member.user,
+                roles=set(form.cleaned_data["roles"]),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -235,7 +238,9 @@ def staff_detail(request: HttpRequest, org: OrgContext, user_id: str) -> HttpRes
         "supervisors": [link.supervisor for link in links if link.peer_id == member.user.pk],
         "supervisees": [link.peer for link in links if link.supervisor_id == member.user.pk],
         "supervisor_choices": [
-            s for s in selectors.staff_for(org.organisation) if Role.SUPERVISOR in s.roles and s.user.pk != member.user.pk
+            s
+            for s in selectors.staff_for(org.organisation)
+            if Role.SUPERVISOR in s.roles and s.user.pk != member.user.pk
         ],
     }
     return render(request, "web/staff_detail.html", context, status=400 if request.method == "POST" else 200)
@@ -308,7 +313,9 @@ def org_settings(request: HttpRequest, org: OrgContext) -> HttpResponse:
         else:
             messages.success(request, _("Settings saved."))
             return redirect("web:org_settings", organisation.slug)
-    return render(request, "web/org_settings.html", {"org": org, "form": form}, status=400 if request.method == "POST" else 200)
+    return render(
+        request, "web/org_settings.html", {"org": org, "form": form}, status=400 if request.method == "POST" else 200
+    )
 
 
 @org_view("audit.view")
@@ -327,7 +334,9 @@ def audit_log(request: HttpRequest, org: OrgContext) -> HttpResponse:
     actors = selectors.users_by_id({e.actor_id for e in page.object_list if e.actor_id})
     rows = [{"event": e, "actor": actors.get(e.actor_id) if e.actor_id else None} for e in page.object_list]
     return render(
-        request, "web/audit_log.html", {"org": org, "page": page, "rows": rows, "object_id": object_id, "action": action}
+        request,
+        "web/audit_log.html",
+        {"org": org, "page": page, "rows": rows, "object_id": object_id, "action": action},
     )
 
 

@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("generate", help="Print a new key to put first in ALONGSIDE_ENCRYPTION_KEYS.")
-        rotate = sub.add_parser("rotate", help="Re-encrypt every encrypted value with the first key.")
+        sub.add_parser("rotate", help="Re-encrypt every encrypted value with the first key.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "generate":
