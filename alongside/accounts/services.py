@@ -64,6 +64,7 @@ def _apply(instance: Any, fields: dict[str, Any], allowed: tuple[str, ...]) -> l
 
 @transaction.atomic
 def organisation_update_settings(*, acting_user: User, organisation: Organisation, **fields: Any) -> Organisation:
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     changed = _apply(organisation, fields, ORGANISATION_SETTINGS_FIELDS)
     if changed:
         organisation.full_clean()
@@ -123,6 +124,8 @@ def program_create(
 
 @transaction.atomic
 def program_update(*, acting_user: User, program: Program, sites: list[Site] | None = None, **fields: Any) -> Program:
+    # Compare against the stored row (a bound form may have changed the caller's copy), locked.
+    program = Program.objects.select_for_update().get(pk=program.pk, organisation_id=program.organisation_id)
     changed = _apply(program, fields, PROGRAM_FIELDS)
     if changed:
         program.full_clean()
@@ -163,6 +166,7 @@ def site_create(*, acting_user: User | None, organisation: Organisation, **field
 
 @transaction.atomic
 def site_update(*, acting_user: User, site: Site, **fields: Any) -> Site:
+    site = Site.objects.select_for_update().get(pk=site.pk, organisation_id=site.organisation_id)
     changed = _apply(site, fields, SITE_FIELDS)
     if changed:
         site.full_clean()

@@ -68,7 +68,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect(_safe_next(request, reverse("web:app_home")))
     if not user_has_device(user):
         return redirect("accounts:setup_2fa")
-    form = forms.CodeForm(request.POST or None)
+    form = forms.CodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
         devices: list[Any] = [*TOTPDevice.objects.filter(user=user, confirmed=True)]
@@ -101,7 +101,7 @@ def setup_2fa(request: HttpRequest) -> HttpResponse:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None or request.method == "GET":
         device = services.totp_begin(user=user)
-    form = forms.SetupCodeForm(request.POST or None)
+    form = forms.SetupCodeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if services.totp_confirm(user=user, device=device, code=form.cleaned_data["code"].replace(" ", "")):
             otp_login(request, device)
@@ -186,7 +186,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 "signed_in_as_invitee": request.user.is_authenticated and request.user.pk == existing.pk,
             },
         )
-    form = forms.InvitationAcceptForm(request.POST or None, email=invitation.email)
+    form = forms.InvitationAcceptForm(request.POST if request.method == "POST" else None, email=invitation.email)
     if request.method == "POST" and form.is_valid():
         user = services.invitation_accept(
             token=token, password=form.cleaned_data["password1"], full_name=form.cleaned_data["full_name"]

@@ -28,7 +28,7 @@ def tenant_manager() -> Any:
 
 @contextmanager
 def tenant_scope(organisation: Organisation) -> Iterator[None]:
-    if organisation is None or organisation.pk is None:
+    if organisation is None or organisation.pk is None or organisation._state.adding:
         # django-scopes treats None as "no filter": refuse it rather than widen the scope.
         raise ValueError("tenant_scope needs a saved organisation")
     with scope(organisation=organisation.pk):

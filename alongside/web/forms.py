@@ -73,6 +73,10 @@ class ProgramForm(forms.ModelForm):
 
 
 class SiteForm(forms.ModelForm):
+    country = forms.CharField(
+        label=_("Country code"), max_length=8, initial="US", help_text=_("Two-letter code, for example US.")
+    )
+
     class Meta:
         model = Site
         fields = [
@@ -92,7 +96,6 @@ class SiteForm(forms.ModelForm):
         help_texts = {
             "latitude": _("Decimal degrees, for example 42.3601. Used for “near me” search; no map service is asked."),
             "longitude": _("Decimal degrees, for example -71.0589."),
-            "country": _("Two-letter code, for example US."),
         }
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:

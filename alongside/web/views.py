@@ -142,7 +142,9 @@ def program_detail(request: HttpRequest, org: OrgContext, program_id: str) -> Ht
 @require_http_methods(["GET", "POST"])
 def program_edit(request: HttpRequest, org: OrgContext, program_id: str | None = None) -> HttpResponse:
     program = access.access_program(org, program_id, write=True) if program_id else None
-    form = ProgramForm(request.POST or None, instance=program, organisation=org.organisation)
+    form = ProgramForm(
+        request.POST if request.method == "POST" else None, instance=program, organisation=org.organisation
+    )
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "sites"}
         sites = list(form.cleaned_data["sites"])
@@ -177,7 +179,7 @@ def site_list(request: HttpRequest, org: OrgContext) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def site_edit(request: HttpRequest, org: OrgContext, site_id: str | None = None) -> HttpResponse:
     site = access.access_site(org, site_id, write=True) if site_id else None
-    form = SiteForm(request.POST or None, instance=site, organisation=org.organisation)
+    form = SiteForm(request.POST if request.method == "POST" else None, instance=site, organisation=org.organisation)
     if request.method == "POST" and form.is_valid():
         try:
             if site is None:
@@ -216,7 +218,7 @@ def staff_list(request: HttpRequest, org: OrgContext) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_detail(request: HttpRequest, org: OrgContext, user_id: str) -> HttpResponse:
     member = access.access_staff_member(org, user_id, write=request.method == "POST")
-    form = RolesForm(request.POST or None, initial={"roles": member.roles})
+    form = RolesForm(request.POST if request.method == "POST" else None, initial={"roles": member.roles})
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_set_roles(
@@ -304,7 +306,9 @@ def invitation_revoke(request: HttpRequest, org: OrgContext, invitation_id: str)
 @require_http_methods(["GET", "POST"])
 def org_settings(request: HttpRequest, org: OrgContext) -> HttpResponse:
     organisation = access.access_organisation_settings(org)
-    form = OrganisationSettingsForm(request.POST or None, initial=OrganisationSettingsForm.initial_for(organisation))
+    form = OrganisationSettingsForm(
+        request.POST if request.method == "POST" else None, initial=OrganisationSettingsForm.initial_for(organisation)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.organisation_update_settings(acting_user=org.user, organisation=organisation, **form.cleaned_data)
