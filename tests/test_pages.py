@@ -404,3 +404,12 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Any) -> None:
 
 def test_json_is_never_html(client: Any, db: Any) -> None:
     assert json.loads(client.get("/healthz").content) == {"status": "ok"}
+
+
+def test_archived_programs_are_hidden_from_those_who_cannot_change_them(harbor: Any, login_as: Any) -> None:
+    with scopes_disabled():
+        Program.objects.filter(pk=harbor.program.pk).update(is_active=False)
+    url = f"/app/harbor/programs/{harbor.program.pk}/"
+    assert login_as(harbor.user("peer")).get(url).status_code == 404
+    assert "Harbor Mentors" not in login_as(harbor.user("peer")).get("/app/harbor/programs/").content.decode()
+    assert login_as(harbor.user("admin")).get(url).status_code == 200

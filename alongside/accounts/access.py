@@ -117,7 +117,8 @@ def _parse_uuid(value: Any) -> UUID:
 def access_program(org: OrgContext, program_id: Any, *, write: bool = False) -> Program:
     org.require("programs.change" if write else "programs.view")
     program = Program.objects.filter(organisation=org.organisation, pk=_parse_uuid(program_id)).first()
-    if program is None:
+    # Archived programs are visible only to those who may change them (as in the lists).
+    if program is None or (not program.is_active and not org.can("programs.change")):
         raise Http404
     return program
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Query, Schema
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
-from pydantic import Field
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from alongside.accounts import access, selectors, services
 from alongside.accounts.models import Program, User
@@ -82,6 +82,16 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": "You do not have permission to do this."}, status=403)
 
 
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        # Mostly Django Ninja's "Cannot parse request body": give it the same shape as every other 400.
+        parse_error = str(exc).startswith("Cannot parse request body")
+        message = "The request body must be a JSON object." if parse_error else str(exc)
+        return api.create_response(request, {"detail": message, "errors": {"__all__": [message]}}, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
 @api.exception_handler(AuthenticationError)
 def _unauthorised(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     response = api.create_response(request, {"detail": "A valid API token is required."}, status=401)
@@ -124,9 +134,22 @@ class ProgramOut(Schema):
     site_ids: list[UUID]
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text: catch it here as a 400, not a 500 at save time.
+    if "\x00" in value:
+        raise ValueError("Remove the NUL character.")
+    return value
+
+
 class ProgramIn(Schema):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
+    # Unknown fields are refused, not ignored: a misspelt "is_public" must not publish a program.
+    model_config = ConfigDict(extra="forbid")
+
+    # Stripped first, so "   " is empty and " Harbor Mentors " is caught by the duplicate check.
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)
+    ]
+    description: Annotated[str, AfterValidator(_no_nul)] = Field(default="", max_length=4000)
     models: list[str] = Field(min_length=1, description="Any of: mentorship, groups, warmline")
     audiences: list[str] = Field(min_length=1, description="Any of: adults, youth, families")
     is_public: bool = True
@@ -244,7 +267,8 @@ def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
         if isinstance(pattern, URLPattern):
-            if pattern.name in {"openapi-json", "openapi-view"}:
+            # "api-root" is Django Ninja's prefix marker: it only ever answers 404.
+            if pattern.name in {"openapi-json", "openapi-view", "api-root"}:
                 public(pattern.callback)
             else:
                 api_endpoint(pattern.callback)
