@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from alongside.core.policy import PUBLIC
+from alongside.core.policy import API, PUBLIC
 
 
 def _parse(value: Any) -> datetime | None:
@@ -36,7 +36,8 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        bearer = request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
+        if user is not None and user.is_authenticated and not bearer:
             now = timezone.now()
             auth_at = _parse(request.session.get("alongside_auth_at"))
             last_seen = _parse(request.session.get("alongside_last_seen"))
@@ -85,7 +86,8 @@ class SecondFactorRequiredMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return None
-        if getattr(view_func, "access_policy", None) == PUBLIC:
+        if getattr(view_func, "access_policy", None) in (PUBLIC, API):
+            # API operations authenticate by bearer token alone; a browser session is irrelevant.
             return None
         match = request.resolver_match
         if match is not None and match.view_name in SECOND_FACTOR_OPEN:

@@ -538,3 +538,20 @@ def test_token_header_is_not_echoed(harbor: Tenant) -> None:
     ):
         assert token not in response.content.decode()
         assert all(token not in value for value in response.headers.values())
+
+
+@pytest.mark.django_db
+def test_a_half_signed_in_browser_session_does_not_block_a_valid_token(harbor):
+    from django.test import Client
+
+    from alongside.accounts import services
+
+    user = harbor.user("peer")
+    _token, plain = services.api_token_create(acting_user=user, user=user, name="cli")
+    client = Client()
+    client.post("/accounts/login/", {"username": user.email, "password": "correct horse battery staple"})
+    assert client.get("/app/harbor/").status_code == 302  # the session has not passed the second factor
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert response.status_code == 200 and response.json()["email"] == user.email
+    # And a session alone never authenticates the API.
+    assert client.get("/api/v1/me").status_code == 401
