@@ -44,7 +44,7 @@ def test_deploy_check_passes_in_the_documented_production_configuration(tmp_path
 
 @pytest.mark.parametrize(
     "missing",
-    ["SECRET_KEY", "ALONGSIDE_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "EMAIL_HOST"],
+    ["SECRET_KEY", "ALONGSIDE_ENCRYPTION_KEYS", "ALLOWED_HOSTS", "EMAIL_HOST", "SITE_URL"],
 )
 def test_production_refuses_to_start_without_a_secret(missing: str, tmp_path: Path) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}

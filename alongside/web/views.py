@@ -20,6 +20,7 @@ from alongside.accounts.access import OrgContext, network_view, org_view
 from alongside.accounts.forms import InviteForm, RolesForm
 from alongside.accounts.models import Role, User
 from alongside.audit.selectors import events_for_organisation
+from alongside.audit.services import record
 from alongside.core.policy import public, signed_in
 from alongside.web.forms import OrganisationSettingsForm, ProgramForm, SiteForm
 
@@ -336,6 +337,8 @@ def audit_log(request: HttpRequest, org: OrgContext) -> HttpResponse:
     events = events_for_organisation(org.organisation, object_id=object_id, action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     actors = selectors.users_by_id({e.actor_id for e in page.object_list if e.actor_id})
+    # Reading the access log is itself a sensitive read.
+    record(org.user, "audit.view_log", org.organisation, object_type="audit.auditevent", object_id=object_id or None)
     rows = [{"event": e, "actor": actors.get(e.actor_id) if e.actor_id else None} for e in page.object_list]
     return render(
         request,
