@@ -195,7 +195,9 @@ def test_program_form_refuses_another_organisations_site(harbor: Any, riverbend:
         assert not Program.objects.filter(name="Sneaky").exists()
 
 
-def test_program_pages_have_constant_query_counts(harbor: Any, login_as: Any, django_assert_max_num_queries: Any) -> None:
+def test_program_pages_have_constant_query_counts(
+    harbor: Any, login_as: Any, django_assert_max_num_queries: Any
+) -> None:
     from alongside.accounts import services
 
     admin = harbor.user("admin")
@@ -348,9 +350,13 @@ def test_roles_form_rejects_unknown_roles(harbor: Any, login_as: Any) -> None:
 def test_profile_and_tokens(harbor: Any, login_as: Any) -> None:
     user = harbor.user("peer")
     client = login_as(user)
-    bad = client.post("/accounts/account/", {"form": "profile", "full_name": "J", "preferred_name": "Jo", "language": "klingon"})
+    bad = client.post(
+        "/accounts/account/", {"form": "profile", "full_name": "J", "preferred_name": "Jo", "language": "klingon"}
+    )
     assert bad.status_code == 200 and "Select a valid choice" in bad.content.decode()
-    ok = client.post("/accounts/account/", {"form": "profile", "full_name": "Jordan A", "preferred_name": "Jo", "language": "es"})
+    ok = client.post(
+        "/accounts/account/", {"form": "profile", "full_name": "Jordan A", "preferred_name": "Jo", "language": "es"}
+    )
     assert ok.status_code == 302
     assert User.objects.get(pk=user.pk).preferred_name == "Jo"
     empty = client.post("/accounts/account/tokens/", {"name": ""}, follow=True)
