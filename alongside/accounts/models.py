@@ -52,7 +52,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     PEER = "peer", _("Peer supporter")
     REFERRER = "referrer", _("Referrer")
-    FUNDER = "funder", _("Funder viewer")
+    FUNDER = "funder", _("Funder (reports only)")
 
 
 class NetworkRole(models.TextChoices):

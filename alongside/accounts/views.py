@@ -15,6 +15,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
@@ -81,7 +82,11 @@ def verify(request: HttpRequest) -> HttpResponse:
                     left = device.codes.filter(used_at__isnull=True).count()
                     messages.warning(
                         request,
-                        _("You used a recovery code. %(left)d are left; make new ones from your account page.")
+                        ngettext(
+                            "You used a recovery code. %(left)d is left; make new ones from your account page.",
+                            "You used a recovery code. %(left)d are left; make new ones from your account page.",
+                            left,
+                        )
                         % {"left": left},
                     )
                 return redirect(_safe_next(request, reverse("web:app_home")))
@@ -266,7 +271,9 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     ended = services.sessions_end_all(user=user, except_key=request.session.session_key)
     record(user, "user.end_other_sessions", user)
-    messages.success(request, _("Signed out of %(n)d other sessions.") % {"n": ended})
+    messages.success(
+        request, ngettext("Signed out of %(n)d other session.", "Signed out of %(n)d other sessions.", ended) % {"n": ended}
+    )
     return HttpResponseRedirect(reverse("accounts:account"))
 
 
