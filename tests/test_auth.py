@@ -358,9 +358,9 @@ def test_sign_out_clears_site_data(harbor: Any, login_as: Any) -> None:
 
 
 def test_passwords_are_hashed_with_argon2id(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["alongside.accounts.passwords.Argon2idHasher"]
     encoded = make_password("a long passphrase 1")
-    assert encoded.startswith("argon2$argon2id$")
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
 
 
 def test_password_rules(harbor: Any, login_as: Any) -> None:

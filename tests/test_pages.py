@@ -419,3 +419,20 @@ def test_archived_programs_are_hidden_from_those_who_cannot_change_them(harbor: 
     assert login_as(harbor.user("peer")).get(url).status_code == 404
     assert "Harbor Mentors" not in login_as(harbor.user("peer")).get("/app/harbor/programs/").content.decode()
     assert login_as(harbor.user("admin")).get(url).status_code == 200
+
+
+def test_staff_pages_page_and_offer_only_supervisors(harbor: Any, login_as: Any) -> None:
+    from alongside.accounts import services
+
+    with tenant_scope(harbor.organisation):
+        for i in range(55):
+            user = services.user_create(acting_user=None, email=f"peer{i:02d}@harbor.test", password=None)
+            services.membership_grant(acting_user=None, organisation=harbor.organisation, user=user, role="peer")
+    admin = login_as(harbor.user("admin"))
+    first = admin.get("/app/harbor/staff/").content.decode()
+    assert "Page 1 of 2" in first and first.count("/app/harbor/staff/") >= 50
+    second = admin.get("/app/harbor/staff/?page=2").content.decode()
+    assert "Page 2 of 2" in second
+    detail = admin.get(f"/app/harbor/staff/{harbor.user('peer').pk}/").content.decode()
+    assert f'<option value="{harbor.user("supervisor").pk}">' in detail
+    assert f'<option value="{harbor.user("coordinator").pk}">' not in detail

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -20,3 +21,17 @@ class MaximumLengthValidator:
 
     def get_help_text(self) -> str:
         return _("Up to %(max)d characters; a few unrelated words make a strong passphrase.") % {"max": self.max_length}
+
+
+class Argon2idHasher(Argon2PasswordHasher):
+    """Argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
+
+    Django's default asks 100 MiB per hash; a few sign-ins at once (including failed ones with
+    made-up emails, which axes cannot lock) would push a small server far past its memory budget.
+    Hashes made with other parameters still verify and are upgraded at the next sign-in.
+    """
+
+    algorithm = "argon2"
+    time_cost = 2
+    memory_cost = 19456
+    parallelism = 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
 
 from alongside.accounts.models import (
@@ -74,6 +76,10 @@ def public_organisations() -> QuerySet[Organisation]:
     return Organisation.objects.filter(is_active=True).order_by("name")
 
 
+def public_organisations_page(page: str | None, per_page: int = 24) -> Page[Organisation]:
+    return Paginator(public_organisations(), per_page).get_page(page)
+
+
 # The selectors below run inside the organisation's tenant scope and filter by it explicitly as
 # well, so a missing scope fails loudly and a wrong one returns nothing.
 
@@ -118,6 +124,38 @@ def staff_for(organisation: Organisation, *, include_inactive: bool = False) -> 
         if membership.is_active:
             member.roles.append(membership.role)
     return list(grouped.values())
+
+
+def staff_page(
+    organisation: Organisation, *, page: str | None, per_page: int = 50
+) -> tuple[Page[Any], list[StaffMember]]:
+    """One page of the staff list (people with an active role), in three queries whatever its size."""
+    people = (
+        Membership.objects.filter(organisation=organisation, is_active=True)
+        .values_list("user_id", "user__email")
+        .distinct()
+        .order_by("user__email")
+    )
+    current = Paginator(people, per_page).get_page(page)
+    ids = [user_id for user_id, _email in current.object_list]
+    grouped: dict[UUID, StaffMember] = {}
+    memberships = (
+        Membership.objects.filter(organisation=organisation, user_id__in=ids, is_active=True)
+        .select_related("user")
+        .order_by("user__email", "role")
+    )
+    for membership in memberships:
+        member = grouped.setdefault(membership.user_id, StaffMember(membership.user, [], []))
+        member.memberships.append(membership)
+        member.roles.append(membership.role)
+    return current, [grouped[i] for i in ids if i in grouped]
+
+
+def supervisors_in(organisation: Organisation, *, exclude: User | None = None) -> list[User]:
+    qs = Membership.objects.filter(organisation=organisation, role="supervisor", is_active=True).select_related("user")
+    if exclude is not None:
+        qs = qs.exclude(user=exclude)
+    return [m.user for m in qs.order_by("user__email")]
 
 
 def staff_member(organisation: Organisation, user_id: UUID) -> StaffMember | None:

@@ -272,7 +272,8 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
     ended = services.sessions_end_all(user=user, except_key=request.session.session_key)
     record(user, "user.end_other_sessions", user)
     messages.success(
-        request, ngettext("Signed out of %(n)d other session.", "Signed out of %(n)d other sessions.", ended) % {"n": ended}
+        request,
+        ngettext("Signed out of %(n)d other session.", "Signed out of %(n)d other sessions.", ended) % {"n": ended},
     )
     return HttpResponseRedirect(reverse("accounts:account"))
 

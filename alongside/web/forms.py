@@ -94,7 +94,9 @@ class SiteForm(forms.ModelForm):
             "is_active",
         ]
         help_texts = {
-            "latitude": _("Decimal degrees, for example 42.3601. Used for “near me” search; no map service is contacted."),
+            "latitude": _(
+                "Decimal degrees, for example 42.3601. Used for “near me” search; no map service is contacted."
+            ),
             "longitude": _("Decimal degrees, for example -71.0589."),
         }
 

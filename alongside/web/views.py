@@ -30,7 +30,8 @@ from alongside.web.forms import OrganisationSettingsForm, ProgramForm, SiteForm
 @public
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {"organisations": selectors.public_organisations()})
+    page = selectors.public_organisations_page(request.GET.get("page"))
+    return render(request, "web/home.html", {"organisations": page.object_list, "page": page})
 
 
 @public
@@ -203,16 +204,19 @@ def site_edit(request: HttpRequest, org: OrgContext, site_id: str | None = None)
 @org_view("staff.view")
 @require_GET
 def staff_list(request: HttpRequest, org: OrgContext) -> HttpResponse:
-    return render(
-        request,
-        "web/staff_list.html",
-        {
-            "org": org,
-            "staff": selectors.staff_for(org.organisation),
-            "invitations": selectors.open_invitations(org.organisation) if org.can("staff.invite") else [],
-            "invite_form": InviteForm(),
-        },
-    )
+    return _staff_list(request, org, InviteForm(), status=200)
+
+
+def _staff_list(request: HttpRequest, org: OrgContext, invite_form: InviteForm, *, status: int) -> HttpResponse:
+    page, staff = selectors.staff_page(org.organisation, page=request.GET.get("page"))
+    context = {
+        "org": org,
+        "staff": staff,
+        "page": page,
+        "invitations": selectors.open_invitations(org.organisation) if org.can("staff.invite") else [],
+        "invite_form": invite_form,
+    }
+    return render(request, "web/staff_list.html", context, status=status)
 
 
 @org_view("staff.view")
@@ -233,18 +237,15 @@ def staff_detail(request: HttpRequest, org: OrgContext, user_id: str) -> HttpRes
         else:
             messages.success(request, _("Roles saved."))
             return redirect("web:staff_list", org.organisation.slug)
-    links = selectors.open_supervision_links(org.organisation)
     context = {
         "org": org,
         "member": member,
         "form": form,
-        "supervisors": [link.supervisor for link in links if link.peer_id == member.user.pk],
-        "supervisees": [link.peer for link in links if link.supervisor_id == member.user.pk],
-        "supervisor_choices": [
-            s
-            for s in selectors.staff_for(org.organisation)
-            if Role.SUPERVISOR in s.roles and s.user.pk != member.user.pk
-        ],
+        "supervisors": selectors.supervisors_of(org.organisation, member.user),
+        "supervisees": selectors.supervised_peers(org.organisation, member.user),
+        "supervisor_choices": selectors.supervisors_in(org.organisation, exclude=member.user)
+        if org.can("supervision.change") and Role.PEER in member.roles
+        else [],
     }
     return render(request, "web/staff_detail.html", context, status=400 if request.method == "POST" else 200)
 
@@ -278,17 +279,7 @@ def staff_invite(request: HttpRequest, org: OrgContext) -> HttpResponse:
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("web:staff_list", org.organisation.slug)
-    return render(
-        request,
-        "web/staff_list.html",
-        {
-            "org": org,
-            "staff": selectors.staff_for(org.organisation),
-            "invitations": selectors.open_invitations(org.organisation),
-            "invite_form": form,
-        },
-        status=400,
-    )
+    return _staff_list(request, org, form, status=400)
 
 
 @org_view("staff.invite")

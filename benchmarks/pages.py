@@ -1,0 +1,280 @@
+"""Page timings and SQL query counts on a seeded database (not a test: it prints figures).
+
+    .venv/bin/python benchmarks/pages.py [--requests 200] [--size large]
+
+Uses a throwaway SQLite file under ``ALONGSIDE_VAR_DIR`` (default ``/tmp/alongside-bench``; the
+project's own ``var/`` is refused) or, when ``DATABASE_URL`` is set, that database. It migrates,
+seeds (``alongside seed --size large``) unless seeded organisations are already there, then sends
+N requests per page through ``django.test.Client`` for the smallest and the largest seeded
+organisation. For each page it prints the median and 95th percentile in milliseconds, the ratio of
+the median to ``/healthz``'s median measured in the same run, and the SQL queries per request for
+both organisations: a page whose count grows with the organisation's size has an N+1 query.
+
+DEBUG is switched off while measuring (as in the test suite and in production), so Django does not
+keep a log of every query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = "/tmp/alongside-bench"  # noqa: S108 - a throwaway benchmark database, never var/
+
+
+def configure() -> None:
+    os.environ.setdefault("ALONGSIDE_VAR_DIR", DEFAULT_VAR_DIR)
+    if Path(os.environ["ALONGSIDE_VAR_DIR"]).resolve() == (REPO / "var").resolve():
+        sys.exit("Refusing to benchmark in the project's var/: set ALONGSIDE_VAR_DIR to a throwaway directory.")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alongside.settings")
+    import django
+
+    django.setup()
+
+
+@dataclass
+class Persona:
+    """One seeded organisation and the people the benchmark acts as there."""
+
+    slug: str
+    staff: int
+    audit_events: int
+    admin_client: Any
+    supervisor_client: Any
+    token: str
+    program_id: str
+    peer_id: str
+
+
+@dataclass
+class Page:
+    label: str
+    path: Callable[[Persona], str]
+    who: str  # anonymous | admin | supervisor | api
+    per_org: bool = True
+
+
+PAGES = [
+    Page("/healthz (baseline)", lambda o: "/healthz", "anonymous", per_org=False),
+    Page("/ (all public orgs)", lambda o: "/", "anonymous", per_org=False),
+    Page("public org page", lambda o: f"/o/{o.slug}/", "anonymous"),
+    Page("staff home (admin)", lambda o: f"/app/{o.slug}/", "admin"),
+    Page("staff home (supervisor)", lambda o: f"/app/{o.slug}/", "supervisor"),
+    Page("program list", lambda o: f"/app/{o.slug}/programs/", "admin"),
+    Page("program detail", lambda o: f"/app/{o.slug}/programs/{o.program_id}/", "admin"),
+    Page("site list", lambda o: f"/app/{o.slug}/sites/", "admin"),
+    Page("staff list", lambda o: f"/app/{o.slug}/staff/", "admin"),
+    Page("staff detail (a peer)", lambda o: f"/app/{o.slug}/staff/{o.peer_id}/", "admin"),
+    Page("access log", lambda o: f"/app/{o.slug}/access-log/", "admin"),
+    Page("API GET /me", lambda o: "/api/v1/me", "api"),
+    Page("API program list", lambda o: f"/api/v1/organisations/{o.slug}/programs", "api"),
+]
+
+# Audit rows written for the access-log page, so it has several pages to show (see top_up_audit).
+AUDIT_EVENTS = {"small": 30, "large": 400}
+
+
+def signed_in_client(user: Any) -> Any:
+    """Like tests/conftest.py: force_login plus a passed second factor and fresh session times."""
+    from django.test import Client
+    from django.utils import timezone
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from alongside.accounts.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="benchmark", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session["alongside_auth_at"] = timezone.now().isoformat()
+    session["alongside_last_seen"] = timezone.now().isoformat()
+    session.save()
+    return client
+
+
+def top_up_audit(organisation: Any, staff: list[Any], programs: list[Any], want: int) -> int:
+    """Give the access log ``want`` rows from many different actors (benchmark traffic, labelled so)."""
+    from alongside.audit.models import AuditEvent
+    from alongside.audit.services import record
+
+    have = AuditEvent.objects.filter(organisation_id=organisation.pk).count()
+    for i in range(have, want):
+        record(staff[i % len(staff)], "benchmark.view", programs[i % len(programs)])
+    return max(have, want)
+
+
+def persona(organisation: Any, which: str) -> Persona:
+    from alongside.accounts import services
+    from alongside.accounts.models import Membership, Program, Role
+    from alongside.core.tenancy import tenant_scope
+
+    with tenant_scope(organisation):
+        memberships = list(Membership.objects.filter(is_active=True).select_related("user").order_by("user__email"))
+        programs = list(Program.objects.order_by("name"))
+    by_role: dict[str, list[Any]] = {}
+    for membership in memberships:
+        by_role.setdefault(membership.role, []).append(membership.user)
+    roles_of: dict[Any, set[str]] = {}
+    for membership in memberships:
+        roles_of.setdefault(membership.user_id, set()).add(membership.role)
+    # The same role mix in every organisation, so query counts compare like with like.
+    admin = next(u for u in by_role[Role.ADMIN] if roles_of[u.pk] == {Role.ADMIN, Role.COORDINATOR})
+    supervisor = next(u for u in by_role[Role.SUPERVISOR] if roles_of[u.pk] == {Role.SUPERVISOR})
+    staff = list({m.user_id: m.user for m in memberships}.values())
+    events = top_up_audit(organisation, staff, programs, AUDIT_EVENTS[which])
+    _token, plain = services.api_token_create(acting_user=admin, user=admin, name="benchmark")
+    return Persona(
+        slug=organisation.slug,
+        staff=len(staff),
+        audit_events=events,
+        admin_client=signed_in_client(admin),
+        supervisor_client=signed_in_client(supervisor),
+        token=plain,
+        program_id=str(programs[-1].pk),  # "Wellness Circles": linked to all three sites
+        peer_id=str(next(u.pk for u in by_role[Role.PEER] if roles_of[u.pk] == {Role.PEER})),
+    )
+
+
+def request(page: Page, who: Persona, anonymous: Any) -> Callable[[], Any]:
+    path = page.path(who)
+    if page.who == "admin":
+        return lambda: who.admin_client.get(path)
+    if page.who == "supervisor":
+        return lambda: who.supervisor_client.get(path)
+    if page.who == "api":
+        return lambda: anonymous.get(path, HTTP_AUTHORIZATION=f"Bearer {who.token}")
+    return lambda: anonymous.get(path)
+
+
+def query_count(send: Callable[[], Any]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = send()
+    if response.status_code != 200:
+        raise SystemExit(f"expected 200, got {response.status_code} ({response.get('Location', '')})")
+    return len(captured)
+
+
+def timings(send: Callable[[], Any], n: int) -> list[float]:
+    for _ in range(5):  # warm-up: templates compiled, connections open
+        send()
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = send()
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"expected 200, got {response.status_code}")
+    return times
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="Requests per page and organisation (200).")
+    parser.add_argument("--size", default="large", help="Seed size if the database has no seed yet (large).")
+    args = parser.parse_args()
+
+    configure()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client, override_settings
+
+    from alongside.accounts.models import Organisation
+    from alongside.accounts.seed import seed_organisations_exist
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not seed_organisations_exist():
+        call_command("seed", size=args.size)
+    seeded = list(
+        Organisation.objects.filter(slug__startswith="seed-")
+        .annotate(staff=Count("memberships__user", distinct=True))
+        .order_by("staff", "slug")
+    )
+    small_org, large_org = seeded[0], seeded[-1]
+
+    database = connection.vendor
+    where = settings.DATABASES["default"]["NAME"]
+    print(f"Pages benchmark: {database} ({where}), {len(seeded)} seeded organisations, DEBUG off,")
+    print(
+        f"{args.requests} requests per page and organisation, django.test.Client (no server), "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
+
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"]):
+        small = persona(small_org, "small")
+        large = persona(large_org, "large")
+        for label, who in (("smallest", small), ("largest", large)):
+            print(f"  {label} organisation: {who.slug}: {who.staff} staff, {who.audit_events} access-log rows")
+        anonymous = Client()
+
+        queries: dict[str, tuple[int, int]] = {}
+        for page in PAGES:
+            # Counted first, on fresh sessions (later a request may also refresh the session's last-seen time).
+            request(page, small, anonymous)()
+            request(page, large, anonymous)()
+            queries[page.label] = (
+                query_count(request(page, small, anonymous)),
+                query_count(request(page, large, anonymous)),
+            )
+
+        results: dict[str, tuple[list[float], list[float]]] = {}
+        for page in PAGES:
+            large_times = timings(request(page, large, anonymous), args.requests)
+            small_times = timings(request(page, small, anonymous), args.requests) if page.per_org else large_times
+            results[page.label] = (small_times, large_times)
+
+    baseline = statistics.median(results[PAGES[0].label][1])
+    print()
+    header = (
+        f"{'page':<26}{'largest org':>30}{'smallest org':>18}   {'SQL queries/request':>20}\n"
+        f"{'':<26}{'median ms':>11}{'p95 ms':>9}{'× healthz':>10}{'median ms':>11}{'× healthz':>10}"
+        f"   {'smallest':>10}{'largest':>9}"
+    )
+    print(header)
+    print("-" * len(header.splitlines()[1]) + "-" * 2)
+    grows = []
+    for page in PAGES:
+        small_times, large_times = results[page.label]
+        q_small, q_large = queries[page.label]
+        median_large = statistics.median(large_times)
+        median_small = statistics.median(small_times)
+        flag = "" if q_small == q_large or not page.per_org else "  <- grows with size"
+        if flag:
+            grows.append(page.label)
+        small_cols = (
+            f"{median_small:>11.2f}{median_small / baseline:>10.1f}" if page.per_org else f"{'(same)':>11}{'':>10}"
+        )
+        print(
+            f"{page.label:<26}{median_large:>11.2f}{p95(large_times):>9.2f}{median_large / baseline:>10.1f}"
+            f"{small_cols}   {q_small:>10}{q_large:>9}{flag}"
+        )
+    print()
+    if grows:
+        print(f"Query count grows with organisation size on: {', '.join(grows)}")
+    else:
+        print("Query counts are the same for the smallest and the largest organisation on every page.")
+
+
+if __name__ == "__main__":
+    main()
