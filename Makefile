@@ -1,13 +1,15 @@
 # Alongside: `make run` serves the demo at http://127.0.0.1:8000; `make test` runs the whole suite.
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first Python that really runs and is 3.11 or newer (pyenv shims may exist without one).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
 
-.PHONY: run install install-test test test-sqlite test-postgres lint typecheck check-deploy messages clean
+.PHONY: run install install-test test test-postgres lint typecheck messages clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'

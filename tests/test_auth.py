@@ -371,3 +371,10 @@ def test_password_rules(harbor: Any, login_as: Any) -> None:
             {"form": "password", "old_password": PASSWORD, "new_password1": bad, "new_password2": bad},
         )
         assert message in response.content.decode(), message
+
+
+def test_an_authorization_header_does_not_stretch_a_stale_session(harbor: Any, login_as: Any) -> None:
+    client = login_as(harbor.user("peer"))
+    with time_machine.travel(timezone.now() + timedelta(minutes=45)):
+        response = client.get("/app/harbor/", HTTP_AUTHORIZATION="Bearer junk")
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

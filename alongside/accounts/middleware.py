@@ -36,8 +36,9 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        bearer = request.META.get("HTTP_AUTHORIZATION", "").startswith("Bearer ")
-        if user is not None and user.is_authenticated and not bearer:
+        # The API authenticates by token only and never reads the session, so its paths are exempt;
+        # every other path is limited whatever headers come with it.
+        if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
             now = timezone.now()
             auth_at = _parse(request.session.get("alongside_auth_at"))
             last_seen = _parse(request.session.get("alongside_last_seen"))
