@@ -81,7 +81,6 @@ def local_key_file(name: str, make: str) -> str:
 
 
 DEBUG = env_bool("DEBUG", True)
-TESTING = env_bool("ALONGSIDE_TESTING", False)
 
 # The demo setting: demo accounts (only ever made by `alongside demo`) may skip 2FA set-up.
 DEMO = env_bool("ALONGSIDE_DEMO", False)
@@ -250,7 +249,9 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_URL = env("EMAIL_HOST")
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Alongside <no-reply@localhost>")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Alongside <no-reply@localhost>" if DEBUG else "")
+if not DEBUG and not DEFAULT_FROM_EMAIL:
+    raise ImproperlyConfigured("DEFAULT_FROM_EMAIL must be set when DEBUG is off (the sender of invitations)")
 if EMAIL_URL:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = EMAIL_URL

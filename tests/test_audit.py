@@ -193,3 +193,13 @@ def test_access_log_page_has_a_constant_query_count(
     assert len(few) <= 16
     # Viewing the log is itself recorded.
     assert AuditEvent.objects.filter(action="audit.view_log", actor_id=harbor.user("admin").pk).count() == 3
+
+
+def test_audit_show_since_id_ships_without_gaps(harbor: Any) -> None:
+    import json
+
+    ids = list(AuditEvent.objects.order_by("id").values_list("id", flat=True))
+    out = StringIO()
+    call_command("audit", "show", "--since-id", str(ids[1]), "--last", "3", "--json", stdout=out)
+    shipped = [json.loads(line)["id"] for line in out.getvalue().splitlines()]
+    assert shipped == ids[2:5]

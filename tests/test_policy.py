@@ -58,7 +58,6 @@ EXPECTED = {
     "supervision.change": {"admin"},
     "supervision.view_own_team": {"supervisor"},
     "audit.view": {"admin"},
-    "reports.view_aggregate": {"admin", "coordinator", "funder"},
 }
 ROLES = ["admin", "coordinator", "supervisor", "peer", "referrer", "funder"]
 

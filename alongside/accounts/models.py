@@ -328,7 +328,8 @@ class Invitation(TimestampedModel):
     email = models.EmailField(_("email"), max_length=254)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Empty when an operator invited the first admin from the command line.
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -431,7 +432,8 @@ class TOTPDevice(TimestampMixin, ThrottlingMixin, Device):
 class RecoveryCodeDevice(ThrottlingMixin, Device):
     """One-time recovery codes, stored only as salted SHA-256 hashes.
 
-    Each code carries 80 random bits, so a fast hash cannot be brute-forced from a database copy.
+    Each code carries about 79 random bits (16 symbols from 31), so a fast hash cannot be
+    brute-forced from a database copy.
     """
 
     salt: models.CharField[str, str] = models.CharField(max_length=32, default=default_salt)

@@ -37,12 +37,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supervision.view_own_team": frozenset({SUPERVISOR}),
     # The access log is its own permission, not implied by any read (SECURITY.md).
     "audit.view": frozenset({ADMIN}),
-    # Aggregated, de-identified figures only.
-    "reports.view_aggregate": frozenset({ADMIN, COORDINATOR, FUNDER}),
 }
 
 NETWORK_PERMISSIONS: dict[str, frozenset[str]] = {
-    "network.view": frozenset({NetworkRole.NETWORK_ADMIN}),
     "network.view_aggregate": frozenset({NetworkRole.NETWORK_ADMIN}),
 }
 

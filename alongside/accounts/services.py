@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -185,10 +186,14 @@ def _send_after_commit(subject: str, template: str, to: str, context: dict[str, 
 
 @transaction.atomic
 def invitation_create(
-    *, acting_user: User, organisation: Organisation, email: str, role: str
+    *, acting_user: User | None, organisation: Organisation, email: str, role: str
 ) -> tuple[Invitation, str]:
     """Invite someone by email. Returns the invitation and its one-time token (sent by email)."""
     email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": _("Enter a valid email address.")}) from exc
     if role not in Role.values:
         raise ValidationError({"role": _("Choose one of the listed roles.")})
     with unscoped("is this email already a member here? (read of one person's memberships)"):

@@ -21,5 +21,9 @@ def events_for_organisation(
     return qs
 
 
+def events_since(after_id: int, n: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(id__gt=after_id).order_by("id")[:n])
+
+
 def last_events(n: int) -> list[AuditEvent]:
     return list(reversed(AuditEvent.objects.order_by("-id")[:n]))

@@ -30,6 +30,30 @@ def csp_is_enforced(app_configs: Any, **kwargs: Any) -> list[Any]:
     return errors
 
 
+@register(Tags.security)
+def encryption_keys_are_valid(app_configs: Any, **kwargs: Any) -> list[Any]:
+    """A malformed key would otherwise surface only at the first encrypted read or write."""
+    from cryptography.fernet import Fernet
+
+    errors: list[Any] = []
+    keys = list(getattr(settings, "ENCRYPTION_KEYS", []))
+    if not keys:
+        errors.append(Error("No field-encryption keys are configured.", id="alongside.E006"))
+    for number, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            errors.append(
+                Error(
+                    f"Encryption key {number} is not a Fernet key (make one with `alongside keys generate`).",
+                    id="alongside.E007",
+                )
+            )
+        if key == settings.SECRET_KEY:
+            errors.append(Error("An encryption key must not be the SECRET_KEY.", id="alongside.E008"))
+    return errors
+
+
 @register(Tags.security, deploy=True)
 def sessions_are_limited(app_configs: Any, **kwargs: Any) -> list[Any]:
     warnings: list[Any] = []

@@ -116,7 +116,7 @@ def staff_home(request: HttpRequest, org: OrgContext) -> HttpResponse:
     if org.can("staff.view"):
         context["staff_counts"] = selectors.staff_counts_by_role(organisation)
         context["open_invitations"] = selectors.open_invitations(organisation).count()
-    if Role.SUPERVISOR in org.roles:
+    if org.can("supervision.view_own_team"):
         context["team"] = selectors.supervised_peers(organisation, org.user)
     if Role.PEER in org.roles:
         context["my_supervisors"] = selectors.supervisors_of(organisation, org.user)

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from alongside.audit.selectors import last_events
+from alongside.audit.selectors import events_since, last_events
 from alongside.audit.services import verify
 
 
@@ -18,6 +18,12 @@ class Command(BaseCommand):
         show = sub.add_parser("show", help="Print the newest entries.")
         show.add_argument("--last", type=int, default=20, help="How many entries (default 20).")
         show.add_argument("--json", action="store_true", help="One JSON object per line.")
+        show.add_argument(
+            "--since-id",
+            type=int,
+            default=None,
+            help="Only entries after this id, oldest first (for shipping the log elsewhere without gaps).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "verify":
@@ -31,7 +37,8 @@ class Command(BaseCommand):
         n = options["last"]
         if n < 1 or n > 10000:
             raise CommandError("--last must be between 1 and 10000")
-        for event in last_events(n):
+        events = events_since(options["since_id"], n) if options["since_id"] is not None else last_events(n)
+        for event in events:
             row = {"id": event.id, "hash": event.hash, **event.payload()}
             if options["json"]:
                 self.stdout.write(json.dumps(row, sort_keys=True))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -42,21 +43,29 @@ class Command(BaseCommand):
                     _write_raw(model, pk, updates)
                     count += 1
             total += count
-            record(None, "keys.rotate", object_type=model._meta.label_lower, object_id=str(count))
+            record(None, "keys.rotate", object_type=model._meta.label_lower)
             self.stdout.write(f"{model._meta.label}: re-encrypted {count} rows")
         self.stdout.write(self.style.SUCCESS(f"done: {total} rows re-encrypted under the newest key"))
 
 
-def _raw_rows(model: Any, columns: list[str]) -> Any:
-    """Ciphertext straight from the columns, bypassing the field's decryption."""
+def _raw_rows(model: Any, columns: list[str], batch: int = 500) -> Iterator[tuple[Any, ...]]:
+    """Ciphertext straight from the columns (bypassing decryption), a batch at a time by key."""
     from django.db import connection
 
     table = connection.ops.quote_name(model._meta.db_table)
     pk_col = connection.ops.quote_name(model._meta.pk.column)
     cols = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {pk_col}, {cols} FROM {table}")  # noqa: S608 - identifiers quoted, no input
-        return cursor.fetchall()
+    last: Any = None
+    while True:
+        where = f"WHERE {pk_col} > %s " if last is not None else ""
+        sql = f"SELECT {pk_col}, {cols} FROM {table} {where}ORDER BY {pk_col} LIMIT {int(batch)}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [last] if last is not None else [])
+            rows = cursor.fetchall()
+        yield from rows
+        if len(rows) < batch:
+            return
+        last = rows[-1][0]
 
 
 @transaction.atomic
