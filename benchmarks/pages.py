@@ -84,24 +84,9 @@ AUDIT_EVENTS = {"small": 30, "large": 400}
 
 
 def signed_in_client(user: Any) -> Any:
-    """Like tests/conftest.py: force_login plus a passed second factor and fresh session times."""
-    from django.test import Client
-    from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
+    from alongside.core.testing import verified_client
 
-    from alongside.accounts.models import TOTPDevice
-
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="benchmark", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session["alongside_auth_at"] = timezone.now().isoformat()
-    session["alongside_last_seen"] = timezone.now().isoformat()
-    session.save()
-    return client
+    return verified_client(user)
 
 
 def top_up_audit(organisation: Any, staff: list[Any], programs: list[Any], want: int) -> int:

@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
 from django_scopes import scopes_disabled
 
 from alongside.accounts import services
 from alongside.accounts.models import Network, Organisation, Program, Role, Site, User
+from alongside.core.testing import verified_client
 
 PASSWORD = "correct horse battery staple"
 ROLES = [r.value for r in Role]
@@ -115,25 +115,7 @@ def outsider(riverbend: Tenant) -> User:
     return riverbend.user("admin")
 
 
-def signed_in_client(user: User) -> Client:
-    """A client signed in with the second factor passed (as after a TOTP code)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    from alongside.accounts.models import TOTPDevice
-
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
-        user=user, name="test", confirmed=True
-    )
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    from django.utils import timezone
-
-    session["alongside_auth_at"] = timezone.now().isoformat()
-    session["alongside_last_seen"] = timezone.now().isoformat()
-    session.save()
-    return client
+signed_in_client = verified_client
 
 
 @pytest.fixture
