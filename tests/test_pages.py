@@ -27,6 +27,7 @@ def test_public_org_page_describes_programs_and_shows_crisis_options(client: Any
     assert "This is not a crisis service" in page
     assert 'href="tel:988"' in page and "https://988lifeline.org/chat" in page and 'href="tel:911"' in page
     assert "data-quick-exit" in page and "Skip to main content" in page
+    assert "Languages: English" in page
     assert client.get("/o/no-such-org/").status_code == 404
 
 
