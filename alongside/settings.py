@@ -228,6 +228,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("ALONGSIDE_SESSION_IDLE_MINUTES", 30))
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=env_int("ALONGSIDE_SESSION_MAX_HOURS", 12))
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIMIT.total_seconds())
+# Changing the second factor, recovery codes, API tokens or roles needs the password again if it
+# was last entered longer ago than this.
+REAUTH_WINDOW = timedelta(minutes=env_int("ALONGSIDE_REAUTH_MINUTES", 10))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

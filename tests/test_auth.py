@@ -378,3 +378,45 @@ def test_an_authorization_header_does_not_stretch_a_stale_session(harbor: Any, l
     with time_machine.travel(timezone.now() + timedelta(minutes=45)):
         response = client.get("/app/harbor/", HTTP_AUTHORIZATION="Bearer junk")
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+# --- Re-authentication for sensitive changes ---------------------------------------------------
+
+
+def _stay_active_for(client: Client, minutes: int) -> None:
+    start = timezone.now()
+    for minute in range(5, minutes + 1, 5):
+        with time_machine.travel(start + timedelta(minutes=minute)):
+            assert client.get("/app/harbor/").status_code == 200
+
+
+def test_sensitive_changes_ask_for_the_password_again(harbor: Any, login_as: Any) -> None:
+    user = harbor.user("admin")
+    client = login_as(user)
+    with_device(user)
+    start = timezone.now()
+    _stay_active_for(client, 15)
+    with time_machine.travel(start + timedelta(minutes=16)):
+        for url in ("/accounts/two-factor/recovery-codes/", "/accounts/account/tokens/"):
+            response = client.post(url, {"name": "script"})
+            assert response.status_code == 302 and response["Location"].startswith("/accounts/confirm/"), url
+        assert client.get("/accounts/two-factor/")["Location"].startswith("/accounts/confirm/")
+        roles = client.post(f"/app/harbor/staff/{harbor.user('peer').pk}/", {"roles": ["peer", "coordinator"]})
+        assert roles["Location"].startswith("/accounts/confirm/")
+        with scopes_disabled():
+            assert not Membership.objects.filter(user=harbor.user("peer"), role="coordinator").exists()
+        wrong = client.post("/accounts/confirm/", {"password": "not it", "next": "/accounts/account/"})
+        assert wrong.status_code == 200 and "not your current password" in wrong.content.decode()
+        right = client.post("/accounts/confirm/", {"password": PASSWORD, "next": "/accounts/account/"})
+        assert right.status_code == 302 and right["Location"] == "/accounts/account/"
+        assert client.post("/accounts/two-factor/recovery-codes/").status_code == 200
+        assert client.get("/accounts/two-factor/").status_code == 200
+        assert client.post(f"/app/harbor/staff/{harbor.user('peer').pk}/", {"roles": ["peer"]}).status_code == 302
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(action="user.reauthenticate", actor_id=user.pk).count() == 1
+
+
+def test_confirm_page_rejects_off_site_next(harbor: Any, login_as: Any) -> None:
+    client = login_as(harbor.user("peer"))
+    response = client.post("/accounts/confirm/", {"password": PASSWORD, "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/accounts/account/"

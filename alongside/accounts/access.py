@@ -159,3 +159,48 @@ def org_scope(user: User, slug: str, permission: str) -> Iterator[OrgContext]:
     org.require(permission)
     with tenant_scope(org.organisation):
         yield org
+
+
+REAUTH_SESSION_KEY = "alongside_reauth_at"
+
+
+def has_recent_auth(request: HttpRequest) -> bool:
+    """Did this person enter their password within the re-authentication window?"""
+    from datetime import datetime
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    for key in (REAUTH_SESSION_KEY, "alongside_auth_at"):
+        value = request.session.get(key)
+        if isinstance(value, str):
+            try:
+                if timezone.now() - datetime.fromisoformat(value) <= settings.REAUTH_WINDOW:
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+def recent_auth_required(
+    back_to: Callable[[HttpRequest], str] | None = None,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Sensitive actions ask for the password again (ASVS 7.5.1). ``back_to`` names the page to
+    return to after confirming (for POST-only views); by default the current page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if has_recent_auth(request):
+                return view(request, *args, **kwargs)
+            from urllib.parse import urlencode
+
+            from django.http import HttpResponseRedirect
+            from django.urls import reverse
+
+            nxt = back_to(request) if back_to else request.get_full_path()
+            return HttpResponseRedirect(reverse("accounts:confirm_password") + "?" + urlencode({"next": nxt}))
+
+        return wrapper
+
+    return decorator

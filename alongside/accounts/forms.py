@@ -38,6 +38,14 @@ class CodeForm(forms.Form):
         return code
 
 
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+
+
 class SetupCodeForm(forms.Form):
     code = forms.RegexField(
         label=_("The 6-digit code your app shows now"),

@@ -69,6 +69,7 @@ SECOND_FACTOR_OPEN = {
     "accounts:setup_2fa",
     "accounts:recovery_codes",
 }
+# (confirm_password is deliberately absent: it is for people already past the second factor.)
 
 
 class SecondFactorRequiredMiddleware:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("verify/", views.verify, name="verify"),
+    path("confirm/", views.confirm_password, name="confirm_password"),
     path("two-factor/", views.setup_2fa, name="setup_2fa"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("password-reset/", views.password_reset, name="password_reset"),

@@ -6,12 +6,13 @@ from typing import Any
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 
 from alongside.accounts import forms, services
+from alongside.accounts.access import REAUTH_SESSION_KEY, has_recent_auth, recent_auth_required
 from alongside.accounts.models import APIToken, RecoveryCodeDevice, TOTPDevice, User
 from alongside.audit.services import record
 from alongside.core.policy import public, signed_in
@@ -101,8 +103,11 @@ def setup_2fa(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app: scan, confirm a code, then keep the recovery codes."""
     user: User = request.user  # type: ignore[assignment]
     if user_has_device(user) and not user.is_verified():  # type: ignore[attr-defined]
-        # Replacing an existing authenticator needs the current one first.
+        # Replacing an existing authenticator needs the current one first…
         return redirect("accounts:verify")
+    if user_has_device(user) and not has_recent_auth(request):
+        # …and the password again, so a borrowed session cannot swap it.
+        return redirect(reverse("accounts:confirm_password") + "?next=" + reverse("accounts:setup_2fa"))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None or request.method == "GET":
         device = services.totp_begin(user=user)
@@ -129,8 +134,13 @@ def _grouped_secret(device: TOTPDevice) -> str:
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+def _account_page(request: HttpRequest) -> str:
+    return reverse("accounts:account")
+
+
 @signed_in
 @require_POST
+@recent_auth_required(_account_page)
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """Make new recovery codes (from the account page, already verified)."""
     user: User = request.user  # type: ignore[assignment]
@@ -138,6 +148,22 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         raise Http404
     codes = services.recovery_codes_generate(user=user)
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": reverse("accounts:account")})
+
+
+@signed_in
+@require_http_methods(["GET", "POST"])
+def confirm_password(request: HttpRequest) -> HttpResponse:
+    """Re-enter the password before a sensitive change (second factor, tokens, roles)."""
+    user: User = request.user  # type: ignore[assignment]
+    form = forms.ConfirmPasswordForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        # Through authenticate() so django-axes counts failures here as at sign-in.
+        if authenticate(request, username=user.email, password=form.cleaned_data["password"]) is not None:
+            request.session[REAUTH_SESSION_KEY] = timezone.now().isoformat()
+            record(user, "user.reauthenticate", user)
+            return redirect(_safe_next(request, reverse("accounts:account")))
+        form.add_error("password", _("That is not your current password."))
+    return render(request, "accounts/confirm_password.html", {"form": form, "next": _safe_next(request, "")})
 
 
 # --- Password reset: the same answer whether or not an account exists ---------------------------
@@ -243,6 +269,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @signed_in
 @require_POST
+@recent_auth_required(_account_page)
 def token_create(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = forms.TokenForm(request.POST)

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language as django_set_language
@@ -223,6 +224,9 @@ def _staff_list(request: HttpRequest, org: OrgContext, invite_form: InviteForm, 
 @require_http_methods(["GET", "POST"])
 def staff_detail(request: HttpRequest, org: OrgContext, user_id: str) -> HttpResponse:
     member = access.access_staff_member(org, user_id, write=request.method == "POST")
+    if request.method == "POST" and not access.has_recent_auth(request):
+        messages.info(request, _("Please confirm your password, then save the roles again."))
+        return redirect(reverse("accounts:confirm_password") + "?next=" + request.path)
     form = RolesForm(request.POST if request.method == "POST" else None, initial={"roles": member.roles})
     if request.method == "POST" and form.is_valid():
         try:
