@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "alongside.core",
     "alongside.accounts",
     "alongside.audit",
+    "alongside.people",
     "alongside.api",
     "alongside.web",
 ]

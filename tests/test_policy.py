@@ -57,6 +57,16 @@ EXPECTED = {
     "staff.change": {"admin"},
     "supervision.change": {"admin"},
     "supervision.view_own_team": {"supervisor"},
+    "participants.view_all": {"admin", "coordinator"},
+    "participants.view_team": {"supervisor"},
+    "participants.view_own": {"peer"},
+    "participants.create": {"admin", "coordinator"},
+    "participants.change": {"admin", "coordinator"},
+    "participants.merge": {"admin", "coordinator"},
+    "intake.view": {"admin", "coordinator"},
+    "consent.record": {"admin", "coordinator", "peer"},
+    "contacts.log": {"admin", "coordinator", "supervisor", "peer"},
+    "peer_profile.edit_own": {"peer"},
     "audit.view": {"admin"},
 }
 ROLES = ["admin", "coordinator", "supervisor", "peer", "referrer", "funder"]

@@ -102,6 +102,27 @@ class Organisation(TimestampedModel):
         default=365 * 7,
         validators=[MinValueValidator(30), MaxValueValidator(365 * 50)],
     )
+    # Youth services (DOMAIN.md §1; standards §5.6): who counts as youth, and from what age a young
+    # person may consent alone (state law differs, and often differs for substance-use care).
+    youth_min_age = models.PositiveSmallIntegerField(
+        _("youngest age served by youth programs"), default=12, validators=[MinValueValidator(5), MaxValueValidator(30)]
+    )
+    youth_max_age = models.PositiveSmallIntegerField(
+        _("oldest age served by youth programs"), default=25, validators=[MinValueValidator(12), MaxValueValidator(35)]
+    )
+    age_of_majority = models.PositiveSmallIntegerField(
+        _("age of majority"), default=18, validators=[MinValueValidator(16), MaxValueValidator(21)]
+    )
+    minor_self_consent_age = models.PositiveSmallIntegerField(
+        _("age from which a young person may consent alone"),
+        default=16,
+        validators=[MinValueValidator(0), MaxValueValidator(21)],
+    )
+    minor_self_consent_age_substance_use = models.PositiveSmallIntegerField(
+        _("age from which a young person may consent alone to substance-use support"),
+        default=14,
+        validators=[MinValueValidator(0), MaxValueValidator(21)],
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -35,6 +35,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.change": frozenset({ADMIN}),
     "supervision.change": frozenset({ADMIN}),
     "supervision.view_own_team": frozenset({SUPERVISOR}),
+    # Participants: who sees whose record (see people/access.py for the record scope).
+    "participants.view_all": frozenset({ADMIN, COORDINATOR}),
+    "participants.view_team": frozenset({SUPERVISOR}),
+    "participants.view_own": frozenset({PEER}),
+    "participants.create": frozenset({ADMIN, COORDINATOR}),
+    "participants.change": frozenset({ADMIN, COORDINATOR}),
+    "participants.merge": frozenset({ADMIN, COORDINATOR}),
+    "intake.view": frozenset({ADMIN, COORDINATOR}),
+    "consent.record": frozenset({ADMIN, COORDINATOR, PEER}),
+    "contacts.log": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "peer_profile.edit_own": frozenset({PEER}),
     # The access log is its own permission, not implied by any read (SECURITY.md).
     "audit.view": frozenset({ADMIN}),
 }

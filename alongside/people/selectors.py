@@ -1,0 +1,116 @@
+"""Reads about people, already scoped (see access.visible_participants for the record scope)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from django.db.models import Count, Max, Q, QuerySet
+
+from alongside.accounts.access import OrgContext
+from alongside.accounts.models import Organisation
+from alongside.people.access import visible_participants
+from alongside.people.models import (
+    Consent,
+    ContactRecord,
+    Enrolment,
+    FamilyLink,
+    Guardian,
+    LivedExperienceTerm,
+    Participant,
+    ParticipantExperience,
+    ParticipantStatus,
+    PeerProfile,
+)
+
+
+def intake_queue(org: OrgContext) -> QuerySet[Participant]:
+    """Enquiries not yet taken on, longest waiting first."""
+    return visible_participants(org).filter(status=ParticipantStatus.ENQUIRY).order_by("created_at")
+
+
+def caseload(org: OrgContext) -> QuerySet[Participant]:
+    """The people assigned to this peer supporter who are still being supported, with their last contact."""
+    return (
+        visible_participants(org)
+        .filter(assigned_peer=org.user)
+        .exclude(status=ParticipantStatus.CLOSED)
+        .annotate(last_contact=Max("contacts__occurred_at"), contact_count=Count("contacts"))
+        .order_by("preferred_name")
+    )
+
+
+def participant_list(org: OrgContext, *, status: str = "", query: str = "") -> QuerySet[Participant]:
+    qs = visible_participants(org).select_related("assigned_peer")
+    if status:
+        qs = qs.filter(status=status)
+    if query:
+        qs = qs.filter(Q(preferred_name__icontains=query) | Q(legal_name__icontains=query))
+    return qs.order_by("preferred_name", "created_at")
+
+
+def possible_duplicates(
+    organisation: Organisation,
+    *,
+    preferred_name: str,
+    date_of_birth: date | None = None,
+    email: str = "",
+    phone: str = "",
+    exclude_id: UUID | None = None,
+) -> list[Participant]:
+    """Same name and birth date, or the same email or phone: likely the same person."""
+    match = Q(pk__in=[])
+    if preferred_name and date_of_birth:
+        match |= Q(preferred_name__iexact=preferred_name.strip(), date_of_birth=date_of_birth)
+    if email.strip():
+        match |= Q(email__iexact=email.strip())
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) >= 7:
+        match |= Q(phone__endswith=digits[-7:]) | Q(phone=phone.strip())
+    qs = Participant.objects.filter(organisation=organisation, merged_into__isnull=True).filter(match)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return list(qs.order_by("created_at")[:10])
+
+
+@dataclass
+class ParticipantProfile:
+    participant: Participant
+    enrolments: list[Enrolment]
+    consents: list[Consent]
+    contacts: list[ContactRecord]
+    family: list[FamilyLink]
+    family_of: list[FamilyLink]
+    guardians: list[Guardian]
+    experiences: list[ParticipantExperience]
+
+
+def participant_profile(participant: Participant, *, contacts: int = 20) -> ParticipantProfile:
+    """Everything the profile page shows, in a fixed number of queries."""
+    return ParticipantProfile(
+        participant=participant,
+        enrolments=list(Enrolment.objects.filter(participant=participant).select_related("program")),
+        consents=list(
+            Consent.objects.filter(participant=participant).select_related("guardian", "recorded_by", "withdrawn_by")
+        ),
+        contacts=list(
+            ContactRecord.objects.filter(participant=participant).select_related("peer", "program")[:contacts]
+        ),
+        family=list(FamilyLink.objects.filter(family_member=participant).select_related("loved_one")),
+        family_of=list(FamilyLink.objects.filter(loved_one=participant).select_related("family_member")),
+        guardians=list(Guardian.objects.filter(participant=participant)),
+        experiences=list(ParticipantExperience.objects.filter(participant=participant).select_related("term")),
+    )
+
+
+def vocabulary(organisation: Organisation) -> QuerySet[LivedExperienceTerm]:
+    return LivedExperienceTerm.objects.filter(organisation=organisation, is_active=True).order_by("category", "label")
+
+
+def peer_profile(organisation: Organisation, user_id: UUID) -> PeerProfile | None:
+    return (
+        PeerProfile.objects.filter(organisation=organisation, user_id=user_id)
+        .prefetch_related("shared_experiences")
+        .first()
+    )
