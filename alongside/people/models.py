@@ -67,6 +67,8 @@ class Participant(TimestampedModel):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
+    # The phone's digits only, kept by the services, so "(207) 555-0142" finds "207-555-0142".
+    phone_digits = models.CharField(max_length=32, blank=True, editable=False)
     preferred_contact = models.CharField(
         _("best way to reach them"), max_length=10, choices=ContactMethod.choices, blank=True
     )
@@ -110,7 +112,7 @@ class Participant(TimestampedModel):
             models.Index(fields=["organisation", "status", "created_at"], name="people_participant_queue"),
             models.Index(fields=["organisation", "assigned_peer", "status"], name="people_participant_caseload"),
             models.Index(fields=["organisation", "email"], name="people_participant_email"),
-            models.Index(fields=["organisation", "phone"], name="people_participant_phone"),
+            models.Index(fields=["organisation", "phone_digits"], name="people_participant_phone"),
         ]
         constraints = [
             models.CheckConstraint(

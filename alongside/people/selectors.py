@@ -67,7 +67,8 @@ def possible_duplicates(
         match |= Q(email__iexact=email.strip())
     digits = "".join(ch for ch in phone if ch.isdigit())
     if len(digits) >= 7:
-        match |= Q(phone__endswith=digits[-7:]) | Q(phone=phone.strip())
+        # The last ten digits: the same number with or without a country code.
+        match |= Q(phone_digits__endswith=digits[-10:])
     qs = Participant.objects.filter(organisation=organisation, merged_into__isnull=True).filter(match)
     if exclude_id is not None:
         qs = qs.exclude(pk=exclude_id)

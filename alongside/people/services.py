@@ -137,6 +137,10 @@ def _apply(instance: Any, fields: dict[str, Any], allowed: tuple[str, ...]) -> l
     return changed
 
 
+def phone_digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
 def _check_dob(value: date | None) -> None:
     if value is not None and (value > timezone.localdate() or value.year < 1900):
         raise ValidationError({"date_of_birth": _("Enter a date of birth in the past, or leave it empty.")})
@@ -161,6 +165,7 @@ def participant_create(
     participant = Participant(organisation=organisation, source=source, created_by=acting_user)
     _apply(participant, fields, PARTICIPANT_FIELDS)
     participant.preferred_name = participant.preferred_name.strip()
+    participant.phone_digits = phone_digits(participant.phone)
     if not participant.preferred_name:
         raise ValidationError({"preferred_name": _("Enter the name this person would like us to use.")})
     _check_dob(participant.date_of_birth)
@@ -180,6 +185,9 @@ def participant_update(*, acting_user: User, participant: Participant, **fields:
     changed = _apply(participant, fields, PARTICIPANT_FIELDS)
     if "date_of_birth" in changed:
         _check_dob(participant.date_of_birth)
+    if "phone" in changed:
+        participant.phone_digits = phone_digits(participant.phone)
+        changed.append("phone_digits")
     if changed:
         participant.full_clean(exclude=["created_by", "assigned_peer", "merged_into"])
         participant.save(update_fields=[*changed, "updated_at"])
@@ -258,6 +266,9 @@ def participant_merge(*, acting_user: User, keep: Participant, duplicate: Partic
     ]
     for name in fill:
         setattr(keep, name, getattr(duplicate, name))
+    if "phone" in fill:
+        keep.phone_digits = phone_digits(keep.phone)
+        fill.append("phone_digits")
     if duplicate.notes:
         keep.notes = "\n\n".join(part for part in (keep.notes, duplicate.notes) if part)
         fill.append("notes")
