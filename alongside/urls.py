@@ -10,6 +10,7 @@ urlpatterns = [
     path("readyz", web_views.readyz, name="readyz"),
     path("accounts/", include("alongside.accounts.urls")),
     path("api/v1/", api_urls()),
+    path("", include("alongside.people.urls")),
     path("", include("alongside.web.urls")),
 ]
 

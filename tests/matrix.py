@@ -54,6 +54,8 @@ EXEMPT = {
     "accounts:invitation_accept": "a one-time token, not an id; tested in test_auth",
     "accounts:password_reset_confirm": "Django's signed reset token; tested in test_auth",
     "accounts:token_revoke": "own tokens only (user-scoped, not tenant); tested in test_auth",
+    "people:self_referral": "public form by organisation slug; tested in test_self_referral",
+    "people:self_referral_thanks": "public page by organisation slug; tested in test_self_referral",
 }
 
 
@@ -145,4 +147,12 @@ register(
         api=True,
         data=lambda t: {"name": "Injected", "models": ["groups"], "audiences": ["adults"]},
     )
+)
+
+
+# Each capability registers its own routes in its tests package.
+from tests.people import (  # noqa: E402, F401
+    routes_api,  # noqa: E402, F401
+    routes_participants,
+    routes_records,
 )

@@ -44,7 +44,7 @@ def _request(client: Client, route: Route, url: str, data: dict[str, Any]) -> An
     if route.method == "GET":
         return client.get(url)
     if route.api:
-        return client.post(url, data=json.dumps(data), content_type="application/json")
+        return client.generic(route.method, url, data=json.dumps(data), content_type="application/json")
     return client.post(url, data)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,11 +12,13 @@ from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from alongside.accounts import access, selectors, services
 from alongside.accounts.models import Program, User
+from alongside.api.schemas import ErrorOut, PageParams, no_nul
 from alongside.core.policy import api_endpoint, public
 
 
@@ -31,7 +32,24 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class AlongsideAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
+        """The document, declaring once for every router the two errors the handlers below give anywhere:
+        400 when the path, query or body fails validation, 401 without a valid bearer token."""
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for item in schema["paths"].values():
+            for operation in item.values():
+                if operation.get("parameters") or "requestBody" in operation:
+                    operation["responses"].setdefault("400", {"description": "Bad Request", "content": error})
+                if operation.get("security"):
+                    operation["responses"].setdefault("401", {"description": "Unauthorized", "content": error})
+        return schema
+
+
+api = AlongsideAPI(
     title="Alongside API",
     version="1",
     description=(
@@ -46,11 +64,6 @@ api = NinjaAPI(
 
 
 # --- Errors: JSON with field-level messages ----------------------------------------------------
-
-
-class ErrorOut(Schema):
-    detail: str
-    errors: dict[str, list[str]] = Field(default_factory=dict)
 
 
 def _field_name(loc: list[Any]) -> str:
@@ -134,22 +147,13 @@ class ProgramOut(Schema):
     site_ids: list[UUID]
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text: catch it here as a 400, not a 500 at save time.
-    if "\x00" in value:
-        raise ValueError("Remove the NUL character.")
-    return value
-
-
 class ProgramIn(Schema):
     # Unknown fields are refused, not ignored: a misspelt "is_public" must not publish a program.
     model_config = ConfigDict(extra="forbid")
 
     # Stripped first, so "   " is empty and " Harbor Mentors " is caught by the duplicate check.
-    name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(_no_nul)
-    ]
-    description: Annotated[str, AfterValidator(_no_nul)] = Field(default="", max_length=4000)
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(no_nul)]
+    description: Annotated[str, AfterValidator(no_nul)] = Field(default="", max_length=4000)
     models: list[str] = Field(min_length=1, description="Any of: mentorship, groups, warmline")
     audiences: list[str] = Field(min_length=1, description="Any of: adults, youth, families")
     is_public: bool = True
@@ -159,11 +163,6 @@ class ProgramIn(Schema):
 class ProgramPage(Schema):
     count: int
     items: list[ProgramOut]
-
-
-class PageParams(Schema):
-    limit: int = Field(default=50, ge=1, le=settings.API_MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
 
 
 MODELS = {"mentorship": "offers_mentorship", "groups": "offers_groups", "warmline": "offers_warmline"}
@@ -260,6 +259,12 @@ def program_create(request: HttpRequest, org_slug: str, payload: ProgramIn) -> A
             **{field: name in payload.audiences for name, field in AUDIENCES.items()},
         )
         return 201, program_out(program)
+
+
+# Each capability's endpoints live in its own app and join the one API here.
+from alongside.people.api import router as people_router  # noqa: E402
+
+api.add_router("/", people_router)
 
 
 def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:

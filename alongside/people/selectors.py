@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db.models import Count, Max, Q, QuerySet
 
 from alongside.accounts.access import OrgContext
-from alongside.accounts.models import Organisation
+from alongside.accounts.models import Organisation, Role, User
 from alongside.people.access import visible_participants
 from alongside.people.models import (
     Consent,
@@ -115,3 +115,32 @@ def peer_profile(organisation: Organisation, user_id: UUID) -> PeerProfile | Non
         .prefetch_related("shared_experiences")
         .first()
     )
+
+
+# --- Added for the participant pages (people/views/participants.py) -----------------------------
+
+
+def active_peers(organisation: Organisation) -> QuerySet[User]:
+    """Peer supporters who may be chosen for someone: an active peer membership here."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation=organisation,
+            memberships__role=Role.PEER,
+            memberships__is_active=True,
+        )
+        .distinct()
+        .order_by("full_name", "email")
+    )
+
+
+# --- Added for the record pages (people/views/records.py) ------------------------------------
+
+
+def participant_consent(participant: Participant, consent_id: str) -> Consent | None:
+    """One consent of this participant, or None (a malformed id is simply not found)."""
+    try:
+        pk = UUID(str(consent_id))
+    except ValueError:
+        return None
+    return Consent.objects.filter(organisation=participant.organisation_id, participant=participant, pk=pk).first()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,8 +10,16 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from alongside.accounts.access import OrgContext
 
-NAV = [
+# The permission may be a tuple: the entry shows when the person holds any one of them.
+NAV: list[tuple[str, str | tuple[str, ...] | None, Any]] = [
     ("web:staff_home", None, _("Home")),
+    ("people:caseload", "participants.view_own", _("My caseload")),
+    ("people:intake_queue", "intake.view", _("Intake")),
+    (
+        "people:participant_list",
+        ("participants.view_all", "participants.view_team", "participants.view_own"),
+        _("People"),
+    ),
     ("web:program_list", "programs.view", _("Programs")),
     ("web:site_list", "sites.view", _("Sites")),
     ("web:staff_list", "staff.view", _("Staff")),
@@ -23,7 +31,11 @@ NAV = [
 def navigation_for(org: OrgContext) -> list[dict[str, str]]:
     items = []
     for view_name, permission, label in NAV:
-        if permission is None or org.can(permission):
+        if isinstance(permission, tuple):
+            shown = any(org.can(p) for p in permission)
+        else:
+            shown = permission is None or org.can(permission)
+        if shown:
             items.append(
                 {"url": reverse(view_name, args=[org.organisation.slug]), "label": str(label), "name": view_name}
             )

@@ -1,0 +1,1 @@
+"""People forms, split like the views: participants.py, records.py, public.py."""
