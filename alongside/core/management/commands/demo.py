@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from alongside.accounts.demo import DEMO_PASSWORD, DemoRefused, load_demo
+from alongside.people.demo import load_people_demo
 
 
 class Command(BaseCommand):
@@ -26,6 +27,7 @@ class Command(BaseCommand):
             return
         try:
             logins = load_demo()
+            load_people_demo()
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
         if options["quiet_logins"]:

@@ -1,0 +1,188 @@
+"""The people in the demo and in the benchmark seed: idempotent, consent given by the right person,
+every organisation filled, and the audit chain whole afterwards."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from alongside.accounts.models import Organisation, Role
+from alongside.audit.models import AuditEvent
+from alongside.core.tenancy import tenant_scope, unscoped
+from alongside.people import services
+from alongside.people.demo import DEMO_PEOPLE
+from alongside.people.models import (
+    SHARING_PURPOSES,
+    Consent,
+    ConsentGivenBy,
+    ConsentPurpose,
+    ContactRecord,
+    Enrolment,
+    FamilyLink,
+    Guardian,
+    Participant,
+    ParticipantExperience,
+    ParticipantStatus,
+    PeerProfile,
+)
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE_MODELS = (
+    Participant,
+    Enrolment,
+    Consent,
+    ContactRecord,
+    FamilyLink,
+    Guardian,
+    ParticipantExperience,
+    PeerProfile,
+)
+
+
+def _counts() -> dict[str, int]:
+    with unscoped("test: totals across both demo organisations"):
+        counts = {model.__name__: model.objects.count() for model in PEOPLE_MODELS}
+        counts["withdrawn"] = Consent.objects.filter(withdrawn_at__isnull=False).count()
+    counts["audit"] = AuditEvent.objects.count()
+    return counts
+
+
+def _verify() -> None:
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert "intact" in out.getvalue()
+
+
+@pytest.fixture
+def demo(settings: Any) -> dict[str, int]:
+    settings.DEMO = True
+    out = StringIO()
+    call_command("demo", stdout=out)
+    assert "peer2@harbor.demo" in out.getvalue()  # the logins are still printed
+    return _counts()
+
+
+# --- Demo ---------------------------------------------------------------------------------------
+
+
+def test_demo_is_idempotent(demo: dict[str, int]) -> None:
+    assert demo["Participant"] >= 40 and demo["ContactRecord"] >= 150
+    call_command("demo", "--quiet-logins", stdout=StringIO())
+    assert _counts() == demo
+    _verify()
+
+
+def test_demo_fills_both_organisations(demo: dict[str, int]) -> None:
+    for spec in DEMO_PEOPLE:
+        organisation = Organisation.objects.get(slug=spec.slug)
+        with tenant_scope(organisation):
+            people = Participant.objects.all()
+            statuses = set(people.values_list("status", flat=True))
+            assert statuses == set(ParticipantStatus.values)
+            assert all(p.closed_reason for p in people.filter(status=ParticipantStatus.CLOSED))
+            # The intake queue: enquiries waiting from today up to nine days.
+            waits = sorted((timezone.now() - p.created_at).days for p in people.filter(status="enquiry"))
+            assert waits[0] == 0 and 8 <= waits[-1] <= 9
+            # Caseloads: every demo peer supporter has people and a profile written in the first person.
+            for key in spec.profiles:
+                peer = organisation.memberships.get(user__email=f"{key}@{spec.slug}.demo", role=Role.PEER).user
+                assert people.filter(assigned_peer=peer, status=ParticipantStatus.ACTIVE).exists()
+                profile = PeerProfile.objects.get(user=peer)
+                assert profile.bio.startswith(("I", "My ")) and profile.shared_experiences.exists()
+            # Contacts were logged by the person's peer supporter, within the last 90 days.
+            for contact in ContactRecord.objects.select_related("participant"):
+                assert contact.participant is not None and contact.peer_id == contact.participant.assigned_peer_id
+                assert (timezone.now() - contact.occurred_at).days <= 90
+            for p in people.filter(status=ParticipantStatus.ACTIVE):
+                assert 2 <= ContactRecord.objects.filter(participant=p).count() <= 12
+            # Every purpose, a withdrawal, and a Part 2 sharing consent with its elements.
+            assert set(Consent.objects.values_list("purpose", flat=True)) == set(ConsentPurpose.values)
+            assert Consent.objects.filter(withdrawn_at__isnull=False).exists()
+            part2 = Consent.objects.get(part2=True)
+            assert part2.participant.part2 and part2.purpose in SHARING_PURPOSES
+            assert part2.part2_information and part2.part2_discloser and part2.part2_expiry_event
+            assert services.consent_covers(part2.participant, part2.purpose, recipient=part2.recipient)
+            # Families: linked to an enrolled loved one, and to one known only by first name.
+            links = list(FamilyLink.objects.all())
+            assert any(link.loved_one_id for link in links) and any(not link.loved_one_id for link in links)
+            assert ParticipantExperience.objects.filter(use_for_matching=True).exists()
+
+
+def test_demo_youth_consent_follows_the_rules(demo: dict[str, int]) -> None:
+    minors = 0
+    for spec in DEMO_PEOPLE:
+        organisation = Organisation.objects.get(slug=spec.slug)
+        with tenant_scope(organisation):
+            for participant in Participant.objects.filter(date_of_birth__isnull=False):
+                rule = services.consent_rule(participant)
+                if not rule.is_minor:
+                    continue
+                minors += 1
+                assert services.consent_covers(participant, ConsentPurpose.SERVICE), participant.preferred_name
+                for consent in Consent.objects.filter(participant=participant, withdrawn_at__isnull=True):
+                    if rule.may_consent_alone:
+                        # Only the young person's own consent counts once they may give it.
+                        assert consent.given_by == ConsentGivenBy.SELF and consent.guardian is None
+                    else:
+                        assert consent.given_by == ConsentGivenBy.GUARDIAN
+                        assert consent.guardian is not None and consent.guardian.is_legal_guardian
+                        assert consent.guardian.participant_id == participant.pk
+                # The youth program's age range holds for everyone enrolled.
+                for enrolment in Enrolment.objects.filter(participant=participant).select_related("program"):
+                    if enrolment.program.serves_youth and not enrolment.program.serves_adults:
+                        age = services.participant_age(participant)
+                        assert age is not None
+                        assert organisation.youth_min_age <= age <= organisation.youth_max_age
+    assert minors >= 6  # 13, 15 and 17 in each organisation
+    ages = {}
+    with unscoped("test: the demo's young people in both organisations"):
+        for p in Participant.objects.filter(date_of_birth__isnull=False):
+            ages.setdefault(p.organisation.slug, set()).add(services.participant_age(p))
+    assert {13, 15, 17} <= ages["harbor"] and {13, 15, 17} <= ages["riverbend"]
+
+
+def test_demo_audit_chain_verifies(demo: dict[str, int]) -> None:
+    assert AuditEvent.objects.filter(action="contact.create").count() == demo["ContactRecord"]
+    _verify()
+
+
+# --- Seed ---------------------------------------------------------------------------------------
+
+
+def test_small_seed_fills_every_organisation(settings: Any) -> None:
+    settings.DEBUG = True  # the test runner turns DEBUG off; seed only runs in development
+    out = StringIO()
+    call_command("seed", "--size", "small", stdout=out)
+    printed = dict(line.strip().rsplit(None, 1) for line in out.getvalue().splitlines() if line.startswith("  "))
+    organisations = list(Organisation.objects.filter(slug__startswith="seed-"))
+    assert len(organisations) == 3
+    with unscoped("test: seeded totals"):
+        assert printed["participants"] == str(Participant.objects.count())
+        assert printed["contact records"] == str(ContactRecord.objects.count())
+    for organisation in organisations:
+        with tenant_scope(organisation):
+            people = Participant.objects.all()
+            peers = set(
+                organisation.memberships.filter(role=Role.PEER, is_active=True).values_list("user_id", flat=True)
+            )
+            assert people.filter(status=ParticipantStatus.ENQUIRY, assigned_peer__isnull=True).exists()
+            assigned = set(people.exclude(assigned_peer=None).values_list("assigned_peer", flat=True))
+            assert assigned and assigned <= peers
+            contacts = ContactRecord.objects.all()
+            assert contacts.exists()
+            assert set(contacts.values_list("peer", flat=True)) <= peers
+            assert not contacts.exclude(participant__organisation=organisation).exists()
+            sample = contacts.first()
+            assert sample is not None and sample.notes in ("", "Checked in; doing okay.")  # decrypts
+            assert (
+                Consent.objects.filter(purpose=ConsentPurpose.SERVICE).count()
+                == people.exclude(status=ParticipantStatus.ENQUIRY).count()
+            )
+    events = AuditEvent.objects.filter(action="seed.load_people")
+    assert {e.organisation_id for e in events} == {o.pk for o in organisations} and events.count() == 3
+    _verify()
