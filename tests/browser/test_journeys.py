@@ -110,7 +110,9 @@ def test_sign_in_with_password_and_code_reaches_the_staff_home(page: Page, tenan
 
     # A wrong code: the message, and still no way in.
     submit_code(page, wrong_code(device))
-    expect(page.get_by_text(WRONG_CODE_MESSAGE)).to_be_visible()
+    # The message sits next to the field (and in the summary at the top of the form).
+    expect(page.locator("#id_code_error")).to_contain_text(WRONG_CODE_MESSAGE)
+    expect(page.locator("#form-errors")).to_contain_text(WRONG_CODE_MESSAGE)
     expect(page).to_have_url(re.compile(r"/accounts/verify/"))
     page.goto("/app/harbor/")
     expect(page).to_have_url(re.compile(r"/accounts/verify/\?next=/app/harbor/$"))
