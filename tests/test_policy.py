@@ -64,6 +64,7 @@ EXPECTED = {
     "participants.change": {"admin", "coordinator"},
     "participants.merge": {"admin", "coordinator"},
     "intake.view": {"admin", "coordinator"},
+    "participants.export": {"admin", "coordinator"},
     "consent.record": {"admin", "coordinator", "peer"},
     "contacts.log": {"admin", "coordinator", "supervisor", "peer"},
     "peer_profile.edit_own": {"peer"},

@@ -43,6 +43,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "participants.change": frozenset({ADMIN, COORDINATOR}),
     "participants.merge": frozenset({ADMIN, COORDINATOR}),
     "intake.view": frozenset({ADMIN, COORDINATOR}),
+    # Exporting a whole record is its own permission, never implied by reading it.
+    "participants.export": frozenset({ADMIN, COORDINATOR}),
     "consent.record": frozenset({ADMIN, COORDINATOR, PEER}),
     "contacts.log": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
     "peer_profile.edit_own": frozenset({PEER}),

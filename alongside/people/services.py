@@ -664,3 +664,89 @@ def peer_profile_update(
     if created or changed or shared_experiences is not None:
         record(acting_user, "peer_profile.update", profile)
     return profile
+
+
+# --- Participants' rights: export ---------------------------------------------------------------
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def participant_export(*, acting_user: User, participant: Participant) -> dict[str, Any]:
+    """Everything held about one person, for them (right of access) or a consented disclosure.
+
+    Audited as ``participant.export``. Part 2 records carry the redisclosure notice.
+    """
+    from alongside.people.selectors import participant_profile
+
+    profile = participant_profile(participant, contacts=100_000)
+    fields = [f for f in PARTICIPANT_FIELDS if f != "part2"]
+    data: dict[str, Any] = {
+        "exported_at": timezone.now().isoformat(),
+        "organisation": participant.organisation.name,
+        "redisclosure_notice": redisclosure_notice(participant),
+        "participant": {
+            "id": str(participant.pk),
+            **{name: _iso(getattr(participant, name)) for name in fields},
+            "status": participant.status,
+            "closed_reason": participant.closed_reason,
+            "source": participant.source,
+            "covered_by_42_cfr_part_2": participant.part2,
+            "peer_supporter": participant.assigned_peer.display_name if participant.assigned_peer else None,
+            "created_at": participant.created_at.isoformat(),
+        },
+        "programs": [
+            {
+                "program": e.program.name,
+                "status": e.status,
+                "started_on": _iso(e.started_on),
+                "ended_on": _iso(e.ended_on),
+            }
+            for e in profile.enrolments
+        ],
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "recipient": c.recipient,
+                "given_by": c.given_by,
+                "guardian": c.guardian.name if c.guardian else None,
+                "method": c.method,
+                "granted_at": _iso(c.granted_at),
+                "valid_until": _iso(c.valid_until),
+                "withdrawn_at": _iso(c.withdrawn_at),
+                "part2": c.part2,
+            }
+            for c in profile.consents
+        ],
+        "contacts": [
+            {
+                "occurred_at": _iso(c.occurred_at),
+                "minutes": c.duration_minutes,
+                "mode": c.mode,
+                "kind_of_support": c.service_model,
+                "program": c.program.name if c.program else None,
+                "peer_supporter": c.peer.display_name,
+                "topics": c.topics,
+                "notes": c.notes,
+                "follow_up_needed": c.follow_up_needed,
+            }
+            for c in profile.contacts
+        ],
+        "family": [
+            {
+                "relationship": link.relationship,
+                "loved_one": link.loved_one.preferred_name if link.loved_one else link.loved_one_name,
+            }
+            for link in profile.family
+        ],
+        "guardians": [
+            {"name": g.name, "relationship": g.relationship, "phone": g.phone, "email": g.email}
+            for g in profile.guardians
+        ],
+        "lived_experience": [
+            {"experience": e.term.label, "use_for_matching": e.use_for_matching} for e in profile.experiences
+        ],
+    }
+    record(acting_user, "participant.export", participant)
+    return data

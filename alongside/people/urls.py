@@ -21,6 +21,7 @@ urlpatterns = [
     path(person + "peer/", participants.participant_assign_peer, name="participant_assign_peer"),
     path(person + "programs/", participants.participant_enrol, name="participant_enrol"),
     path(person + "merge/", participants.participant_merge, name="participant_merge"),
+    path(person + "export/", participants.participant_export, name="participant_export"),
     # records.py
     path(person + "consent/", records.consent_create, name="consent_create"),
     path(person + "consent/<str:consent_id>/withdraw/", records.consent_withdraw, name="consent_withdraw"),

@@ -78,3 +78,6 @@ register(
         data=lambda t: {"other_id": str(tenant_participant(t).pk), "confirm": "on"},
     )
 )
+
+
+register(Route("people:participant_export", objects=_person, secrets=_secrets))

@@ -12,14 +12,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alongside.accounts.access import OrgContext, org_view
+from alongside.accounts.access import OrgContext, org_view, recent_auth_required
 from alongside.people import selectors, services
 from alongside.people.access import access_participant
 from alongside.people.forms.participants import AssignPeerForm, EnrolForm, MergeForm, ParticipantForm, StatusForm
@@ -196,6 +196,7 @@ def participant_detail(request: HttpRequest, org: OrgContext, participant_id: st
         "redisclosure_notice": services.redisclosure_notice(participant),
         "can_change": can_change,
         "can_merge": org.can("participants.merge"),
+        "can_export": org.can("participants.export"),
         "can_record_consent": org.can("consent.record"),
         "can_log_contact": org.can("contacts.log"),
     }
@@ -316,3 +317,17 @@ def participant_merge(request: HttpRequest, org: OrgContext, participant_id: str
     status = 400 if request.method == "POST" else 200
     context = {"org": org, "participant": participant, "form": form, "duplicates": duplicates}
     return render(request, "people/participants/merge.html", context, status=status)
+
+
+@org_view("participants.export")
+@require_GET
+@recent_auth_required()
+def participant_export(request: HttpRequest, org: OrgContext, participant_id: str) -> HttpResponse:
+    """Everything held about the person: JSON to download, or a readable page to print."""
+    participant = access_participant(org, participant_id)
+    data = services.participant_export(acting_user=org.user, participant=participant)
+    if request.GET.get("format") == "json":
+        response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="participant-{participant.pk}.json"'
+        return response
+    return render(request, "people/participants/export.html", {"org": org, "participant": participant, "data": data})
