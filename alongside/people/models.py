@@ -443,3 +443,129 @@ class PeerProfile(TimestampedModel):
 
     def __str__(self) -> str:
         return f"profile of {self.user_id}"
+
+
+# --- Care-team referrals (DOMAIN.md §3) ---------------------------------------------------------
+
+
+class PartnerKind(models.TextChoices):
+    HOSPITAL = "hospital", _("Hospital")
+    CLINIC = "clinic", _("Clinic")
+    CMHC = "cmhc", _("Community mental-health centre")
+    OTHER = "other", _("Other")
+
+
+class PartnerOrganisation(TimestampedModel):
+    """A care team outside the organisation that sends referrals (a hospital unit, a clinic)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="partners")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=PartnerKind.choices, default=PartnerKind.OTHER)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects: ClassVar[models.Manager[PartnerOrganisation]] = tenant_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="people_partner_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReferralUrgency(models.TextChoices):
+    ROUTINE = "routine", _("Routine")
+    SOON = "soon", _("Soon")
+    URGENT = "urgent", _("Urgent")
+
+
+class ReferralStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    CONTACT_ATTEMPTED = "contact_attempted", _("Contact attempted")
+    ENGAGED = "engaged", _("Engaged")
+    HANDED_BACK = "handed_back", _("Handed back to the care team")
+    DECLINED = "declined", _("Declined")
+    UNREACHABLE = "unreachable", _("Could not be reached")
+
+
+REFERRAL_FINAL_STATUSES = frozenset({ReferralStatus.HANDED_BACK, ReferralStatus.DECLINED, ReferralStatus.UNREACHABLE})
+
+
+class Referral(TimestampedModel):
+    """A referral from a care team: a peer contact before or soon after discharge, with clocks."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="referrals")
+    partner = models.ForeignKey(
+        PartnerOrganisation, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="referrals")
+    reason = EncryptedTextField(_("reason for referral"), blank=True, default="")
+    discharge_date = models.DateField(_("inpatient discharge date"), null=True, blank=True)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=ReferralUrgency.choices, default=ReferralUrgency.ROUTINE
+    )
+    consent_attested = models.BooleanField(_("the referrer attests consent was obtained"), default=False)
+    consent = models.ForeignKey(Consent, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
+    )
+    received_at = models.DateTimeField()
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    engaged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects: ClassVar[models.Manager[Referral]] = tenant_manager()
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [
+            models.Index(fields=["organisation", "status", "received_at"], name="people_referral_queue"),
+            models.Index(fields=["organisation", "discharge_date"], name="people_referral_discharge"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(consent_attested=True), name="people_referral_consent_attested"),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=["handed_back", "declined", "unreachable"])
+                | models.Q(closed_at__isnull=False),
+                name="people_referral_closed_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"referral of {self.participant_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in REFERRAL_FINAL_STATUSES
+
+
+class ReferralEvent(models.Model):
+    """One step of a referral's history: which status, when, by whom. No free text."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=ReferralStatus.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    objects: ClassVar[models.Manager[ReferralEvent]] = tenant_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["referral", "at"], name="people_referral_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} → {self.status}"
