@@ -105,7 +105,7 @@ def network_view(permission: str) -> Callable[[Callable[..., HttpResponse]], Cal
     return decorator
 
 
-def _parse_uuid(value: Any) -> UUID:
+def parse_uuid_or_404(value: Any) -> UUID:
     if isinstance(value, UUID):
         return value
     try:
@@ -116,7 +116,7 @@ def _parse_uuid(value: Any) -> UUID:
 
 def access_program(org: OrgContext, program_id: Any, *, write: bool = False) -> Program:
     org.require("programs.change" if write else "programs.view")
-    program = Program.objects.filter(organisation=org.organisation, pk=_parse_uuid(program_id)).first()
+    program = Program.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(program_id)).first()
     # Archived programs are visible only to those who may change them (as in the lists).
     if program is None or (not program.is_active and not org.can("programs.change")):
         raise Http404
@@ -125,7 +125,7 @@ def access_program(org: OrgContext, program_id: Any, *, write: bool = False) -> 
 
 def access_site(org: OrgContext, site_id: Any, *, write: bool = False) -> Site:
     org.require("sites.change" if write else "sites.view")
-    site = Site.objects.filter(organisation=org.organisation, pk=_parse_uuid(site_id)).first()
+    site = Site.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(site_id)).first()
     if site is None:
         raise Http404
     return site
@@ -133,7 +133,7 @@ def access_site(org: OrgContext, site_id: Any, *, write: bool = False) -> Site:
 
 def access_staff_member(org: OrgContext, user_id: Any, *, write: bool = False) -> selectors.StaffMember:
     org.require("staff.change" if write else "staff.view")
-    member = selectors.staff_member(org.organisation, _parse_uuid(user_id))
+    member = selectors.staff_member(org.organisation, parse_uuid_or_404(user_id))
     if member is None:
         raise Http404
     return member
@@ -141,7 +141,7 @@ def access_staff_member(org: OrgContext, user_id: Any, *, write: bool = False) -
 
 def access_invitation(org: OrgContext, invitation_id: Any) -> Invitation:
     org.require("staff.invite")
-    invitation = Invitation.objects.filter(organisation=org.organisation, pk=_parse_uuid(invitation_id)).first()
+    invitation = Invitation.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(invitation_id)).first()
     if invitation is None:
         raise Http404
     return invitation

@@ -36,6 +36,7 @@ from alongside.accounts.models import (
     hash_token,
 )
 from alongside.audit.services import record
+from alongside.core.services import apply_changes
 from alongside.core.tenancy import unscoped
 
 # --- Organisation settings -------------------------------------------------------------------
@@ -53,20 +54,10 @@ ORGANISATION_SETTINGS_FIELDS = (
 )
 
 
-def _apply(instance: Any, fields: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"cannot set {', '.join(sorted(unknown))}")
-    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
-    for name in changed:
-        setattr(instance, name, fields[name])
-    return changed
-
-
 @transaction.atomic
 def organisation_update_settings(*, acting_user: User, organisation: Organisation, **fields: Any) -> Organisation:
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    changed = _apply(organisation, fields, ORGANISATION_SETTINGS_FIELDS)
+    changed = apply_changes(organisation, fields, ORGANISATION_SETTINGS_FIELDS)
     if changed:
         organisation.full_clean()
         organisation.save(update_fields=[*changed, "updated_at"])
@@ -79,7 +70,7 @@ def organisation_create(
     *, acting_user: User | None, name: str, slug: str, network: Any = None, **fields: Any
 ) -> Organisation:
     organisation = Organisation(name=name, slug=slug, network=network)
-    _apply(organisation, fields, ORGANISATION_SETTINGS_FIELDS)
+    apply_changes(organisation, fields, ORGANISATION_SETTINGS_FIELDS)
     organisation.full_clean()
     organisation.save()
     record(acting_user, "organisation.create", organisation)
@@ -114,7 +105,7 @@ def program_create(
 ) -> Program:
     _check_sites(organisation, sites)
     program = Program(organisation=organisation)
-    _apply(program, fields, PROGRAM_FIELDS)
+    apply_changes(program, fields, PROGRAM_FIELDS)
     program.full_clean()
     program.save()
     if sites:
@@ -127,7 +118,7 @@ def program_create(
 def program_update(*, acting_user: User, program: Program, sites: list[Site] | None = None, **fields: Any) -> Program:
     # Compare against the stored row (a bound form may have changed the caller's copy), locked.
     program = Program.objects.select_for_update().get(pk=program.pk, organisation_id=program.organisation_id)
-    changed = _apply(program, fields, PROGRAM_FIELDS)
+    changed = apply_changes(program, fields, PROGRAM_FIELDS)
     if changed:
         program.full_clean()
         program.save(update_fields=[*changed, "updated_at"])
@@ -158,7 +149,7 @@ SITE_FIELDS = (
 @transaction.atomic
 def site_create(*, acting_user: User | None, organisation: Organisation, **fields: Any) -> Site:
     site = Site(organisation=organisation)
-    _apply(site, fields, SITE_FIELDS)
+    apply_changes(site, fields, SITE_FIELDS)
     site.full_clean()
     site.save()
     record(acting_user, "site.create", site)
@@ -168,7 +159,7 @@ def site_create(*, acting_user: User | None, organisation: Organisation, **field
 @transaction.atomic
 def site_update(*, acting_user: User, site: Site, **fields: Any) -> Site:
     site = Site.objects.select_for_update().get(pk=site.pk, organisation_id=site.organisation_id)
-    changed = _apply(site, fields, SITE_FIELDS)
+    changed = apply_changes(site, fields, SITE_FIELDS)
     if changed:
         site.full_clean()
         site.save(update_fields=[*changed, "updated_at"])
@@ -409,7 +400,7 @@ def user_change_password(*, acting_user: User, user: User, new_password: str, ke
 
 @transaction.atomic
 def user_update_profile(*, acting_user: User, user: User, full_name: str, preferred_name: str, language: str) -> User:
-    changed = _apply(
+    changed = apply_changes(
         user,
         {"full_name": full_name, "preferred_name": preferred_name, "language": language},
         ("full_name", "preferred_name", "language"),

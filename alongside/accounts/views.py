@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 
 from alongside.accounts import forms, services
-from alongside.accounts.access import REAUTH_SESSION_KEY, has_recent_auth, recent_auth_required
+from alongside.accounts.access import REAUTH_SESSION_KEY, has_recent_auth, parse_uuid_or_404, recent_auth_required
 from alongside.accounts.models import APIToken, RecoveryCodeDevice, TOTPDevice, User
 from alongside.audit.services import record
 from alongside.core.policy import public, signed_in
@@ -284,7 +284,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    token = APIToken.objects.filter(user=user, pk=_uuid_or_404(token_id)).first()
+    token = APIToken.objects.filter(user=user, pk=parse_uuid_or_404(token_id)).first()
     if token is None:
         raise Http404
     services.api_token_revoke(acting_user=user, token=token)
@@ -303,12 +303,3 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
         ngettext("Signed out of %(n)d other session.", "Signed out of %(n)d other sessions.", ended) % {"n": ended},
     )
     return HttpResponseRedirect(reverse("accounts:account"))
-
-
-def _uuid_or_404(value: str) -> Any:
-    import uuid
-
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise Http404 from exc

@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from alongside.accounts.access import OrgContext, _parse_uuid
+from alongside.accounts.access import OrgContext, parse_uuid_or_404
 from alongside.accounts.models import SupervisionLink
 from alongside.people.models import Participant
 
@@ -35,7 +35,7 @@ def visible_participants(org: OrgContext) -> QuerySet[Participant]:
 def access_participant(org: OrgContext, participant_id: Any, *, write: bool = False) -> Participant:
     """The participant if this person may see it (and change it, with ``write``), else 404."""
     participant = (
-        visible_participants(org).filter(pk=_parse_uuid(participant_id)).select_related("assigned_peer").first()
+        visible_participants(org).filter(pk=parse_uuid_or_404(participant_id)).select_related("assigned_peer").first()
     )
     if participant is None:
         raise Http404

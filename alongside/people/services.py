@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from alongside.accounts.models import Membership, Organisation, Program, Role, User
 from alongside.audit.services import record
+from alongside.core.services import apply_changes
 from alongside.people.models import (
     SHARING_PURPOSES,
     AgeBand,
@@ -127,16 +128,6 @@ PARTICIPANT_FIELDS = (
 )
 
 
-def _apply(instance: Any, fields: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise ValueError(f"cannot set {', '.join(sorted(unknown))}")
-    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
-    for name in changed:
-        setattr(instance, name, fields[name])
-    return changed
-
-
 def phone_digits(phone: str) -> str:
     return "".join(ch for ch in phone if ch.isdigit())
 
@@ -163,7 +154,7 @@ def participant_create(
     **fields: Any,
 ) -> Participant:
     participant = Participant(organisation=organisation, source=source, created_by=acting_user)
-    _apply(participant, fields, PARTICIPANT_FIELDS)
+    apply_changes(participant, fields, PARTICIPANT_FIELDS)
     participant.preferred_name = participant.preferred_name.strip()
     participant.phone_digits = phone_digits(participant.phone)
     if not participant.preferred_name:
@@ -182,7 +173,7 @@ def participant_update(*, acting_user: User, participant: Participant, **fields:
     participant = Participant.objects.select_for_update().get(
         pk=participant.pk, organisation=participant.organisation_id
     )
-    changed = _apply(participant, fields, PARTICIPANT_FIELDS)
+    changed = apply_changes(participant, fields, PARTICIPANT_FIELDS)
     if "date_of_birth" in changed:
         _check_dob(participant.date_of_birth)
     if "phone" in changed:
@@ -653,7 +644,7 @@ def peer_profile_update(
     if not Membership.objects.filter(organisation=organisation, user=user, role=Role.PEER, is_active=True).exists():
         raise ValidationError(_("Only peer supporters have a peer profile."))
     profile, created = PeerProfile.objects.get_or_create(organisation=organisation, user=user)
-    changed = _apply(profile, fields, PEER_PROFILE_FIELDS)
+    changed = apply_changes(profile, fields, PEER_PROFILE_FIELDS)
     if changed:
         profile.full_clean(exclude=["user", "organisation"])
         profile.save(update_fields=[*changed, "updated_at"])

@@ -22,6 +22,7 @@ from alongside.accounts.forms import InviteForm, RolesForm
 from alongside.accounts.models import Role, User
 from alongside.audit.selectors import events_for_organisation
 from alongside.audit.services import record
+from alongside.core.forms import add_service_errors
 from alongside.core.policy import public, signed_in
 from alongside.web.forms import OrganisationSettingsForm, ProgramForm, SiteForm
 
@@ -161,7 +162,7 @@ def program_edit(request: HttpRequest, org: OrgContext, program_id: str | None =
                 services.program_update(acting_user=org.user, program=program, sites=sites, **data)
                 messages.success(request, _("Program saved."))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("web:program_detail", org.organisation.slug, program.pk)
     status = 400 if request.method == "POST" else 200
@@ -192,7 +193,7 @@ def site_edit(request: HttpRequest, org: OrgContext, site_id: str | None = None)
                 services.site_update(acting_user=org.user, site=site, **form.cleaned_data)
                 messages.success(request, _("Site saved."))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("web:site_list", org.organisation.slug)
     status = 400 if request.method == "POST" else 200
@@ -237,7 +238,7 @@ def staff_detail(request: HttpRequest, org: OrgContext, user_id: str) -> HttpRes
                 roles=set(form.cleaned_data["roles"]),
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Roles saved."))
             return redirect("web:staff_list", org.organisation.slug)
@@ -278,8 +279,7 @@ def staff_invite(request: HttpRequest, org: OrgContext) -> HttpResponse:
         try:
             services.invitation_create(acting_user=org.user, organisation=org.organisation, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("web:staff_list", org.organisation.slug)
@@ -309,7 +309,7 @@ def org_settings(request: HttpRequest, org: OrgContext) -> HttpResponse:
         try:
             services.organisation_update_settings(acting_user=org.user, organisation=organisation, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("web:org_settings", organisation.slug)

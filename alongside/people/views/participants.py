@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alongside.accounts.access import OrgContext, org_view, recent_auth_required
+from alongside.core.forms import add_service_errors
 from alongside.people import selectors, services
 from alongside.people.access import access_participant
 from alongside.people.forms.participants import AssignPeerForm, EnrolForm, MergeForm, ParticipantForm, StatusForm
@@ -33,14 +34,6 @@ def _require_some_record_scope(org: OrgContext) -> None:
     """Referrers and funders hold no participant scope: the list and profiles are not theirs."""
     if not any(org.can(p) for p in VIEW_PERMISSIONS):
         raise PermissionDenied
-
-
-def _add_service_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _safety_notes(participant: Participant) -> list[dict[str, Any]]:
@@ -141,7 +134,7 @@ def participant_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
                     **form.participant_fields(),
                 )
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Record added for %(name)s.") % {"name": participant.preferred_name})
                 return redirect("people:participant_detail", org.organisation.slug, participant.pk)
@@ -165,7 +158,7 @@ def participant_edit(request: HttpRequest, org: OrgContext, participant_id: str)
         try:
             services.participant_update(acting_user=org.user, participant=participant, **form.participant_fields())
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("people:participant_detail", org.organisation.slug, participant.pk)
@@ -236,7 +229,7 @@ def participant_status(request: HttpRequest, org: OrgContext, participant_id: st
                 closed_reason=form.cleaned_data["closed_reason"],
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Status saved."))
             return redirect("people:participant_detail", org.organisation.slug, participant.pk)
@@ -256,7 +249,7 @@ def participant_assign_peer(request: HttpRequest, org: OrgContext, participant_i
                 acting_user=org.user, participant=participant, peer=form.cleaned_data["peer"]
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Peer supporter saved."))
             return redirect("people:participant_detail", org.organisation.slug, participant.pk)
@@ -276,7 +269,7 @@ def participant_enrol(request: HttpRequest, org: OrgContext, participant_id: str
                 acting_user=org.user, participant=participant, program=form.cleaned_data["program"]
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Added to %(program)s.") % {"program": form.cleaned_data["program"].name})
             return redirect("people:participant_detail", org.organisation.slug, participant.pk)
@@ -307,7 +300,7 @@ def participant_merge(request: HttpRequest, org: OrgContext, participant_id: str
             try:
                 services.participant_merge(acting_user=org.user, keep=participant, duplicate=other)
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,

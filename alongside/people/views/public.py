@@ -10,12 +10,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from alongside.accounts import selectors as account_selectors
 from alongside.accounts.models import Organisation
+from alongside.core.forms import add_service_errors
 from alongside.core.middleware import client_ip
 from alongside.core.policy import public
 from alongside.core.tenancy import tenant_scope
 from alongside.people import services
 from alongside.people.forms.public import SelfReferralForm
-from alongside.people.forms.records import add_service_errors
 
 # Submissions per client address per organisation in one window: enough for a family sharing a
 # connection, too few for a script. Counted in Django's cache (no third-party service).

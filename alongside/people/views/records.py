@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from alongside.accounts import selectors as account_selectors
 from alongside.accounts.access import OrgContext, org_view
+from alongside.core.forms import add_service_errors
 from alongside.people import selectors, services
 from alongside.people.access import access_participant, visible_participants
 from alongside.people.forms.records import (
@@ -26,7 +27,6 @@ from alongside.people.forms.records import (
     FamilyLinkForm,
     GuardianForm,
     PeerProfileForm,
-    add_service_errors,
 )
 from alongside.people.models import Guardian, LivedExperienceTerm, Participant
 
