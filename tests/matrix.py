@@ -153,6 +153,10 @@ register(
 # Each capability registers its own routes in its tests package.
 from tests.people import (  # noqa: E402, F401
     routes_api,  # noqa: E402, F401
+    routes_documents,
     routes_participants,
     routes_records,
+    routes_referrals,
+    routes_referrals_api,
+    routes_rights,
 )

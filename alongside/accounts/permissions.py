@@ -48,6 +48,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "consent.record": frozenset({ADMIN, COORDINATOR, PEER}),
     "contacts.log": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
     "peer_profile.edit_own": frozenset({PEER}),
+    # Participants' rights: erasure is the admin's call; a coordinator may give a person their
+    # private self-service link (access history, their own data).
+    "participants.erase": frozenset({ADMIN}),
+    "participants.access_link": frozenset({ADMIN, COORDINATOR}),
+    # Care-team referrals (DOMAIN.md §3). Referrers see only their own referrals, and a status
+    # only with the person's consent (people/referrals.py).
+    "referrals.view": frozenset({ADMIN, COORDINATOR}),
+    "referrals.create": frozenset({ADMIN, COORDINATOR, REFERRER}),
+    "referrals.change": frozenset({ADMIN, COORDINATOR}),
+    "referrals.view_own": frozenset({REFERRER}),
+    "partners.view": frozenset({ADMIN, COORDINATOR}),
+    "partners.change": frozenset({ADMIN, COORDINATOR}),
     # The access log is its own permission, not implied by any read (SECURITY.md).
     "audit.view": frozenset({ADMIN}),
 }

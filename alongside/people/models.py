@@ -103,6 +103,10 @@ class Participant(TimestampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Participants' rights (people/rights.py): the person asked for their record to be erased; it
+    # is restricted at once and anonymised when the retention period allows.
+    erasure_requested_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[models.Manager[Participant]] = tenant_manager()
 
@@ -394,6 +398,8 @@ class ContactRecord(TimestampedModel):
     peer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contacts_logged")
     topics = models.JSONField(_("topics"), default=list, blank=True)
     notes = EncryptedTextField(_("notes"), blank=True, default="")
+    # Set when ``alongside retention run`` (or anonymisation) cleared the notes.
+    notes_cleared_at = models.DateTimeField(null=True, blank=True)
     follow_up_needed = models.BooleanField(_("follow-up needed"), default=False)
 
     objects: ClassVar[models.Manager[ContactRecord]] = tenant_manager()
@@ -465,6 +471,10 @@ class PartnerOrganisation(TimestampedModel):
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Referrer accounts (members with the referrer role) who refer on behalf of this partner.
+    referrers: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="partner_organisations", verbose_name=_("referrers")
+    )
 
     objects: ClassVar[models.Manager[PartnerOrganisation]] = tenant_manager()
 
@@ -569,3 +579,61 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral_id} → {self.status}"
+
+
+# --- Participants' rights and written consent forms --------------------------------------------
+
+
+class ConsentDocument(models.Model):
+    """A signed written consent form, uploaded. The file is encrypted (base64 inside an encrypted
+    text field, so key rotation and the raw-column test cover it), type- and size-checked on the
+    way in, and only ever served as a download."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consent_documents")
+    consent = models.ForeignKey(
+        Consent, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = EncryptedTextField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    objects: ClassVar[models.Manager[ConsentDocument]] = tenant_manager()
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ParticipantAccessLink(models.Model):
+    """A private link that lets a person see their own record's access history and download their
+    information without an account. Only a SHA-256 of the token is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="access_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[models.Manager[ParticipantAccessLink]] = tenant_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"access link for {self.participant_id}"
