@@ -338,6 +338,13 @@ API_MAX_PAGE_SIZE = 100
 NINJA_PAGINATION_MAX_LIMIT = API_MAX_PAGE_SIZE
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# --- Uploads (signed consent forms) ----------------------------------------------------------
+# Checked by content in people/documents.py, which never reads more than one byte past this.
+MAX_UPLOAD_BYTES = env_int("ALONGSIDE_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+# A request up to the upload limit stays in memory, so a signed form never touches the disk
+# unencrypted; a larger one spools to a temporary file (deleted after the request) and is refused.
+FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 256 * 1024
+
 # --- Logging: no request bodies, no personal data -------------------------------------------
 LOGGING = {
     "version": 1,

@@ -664,10 +664,12 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def participant_export(*, acting_user: User, participant: Participant) -> dict[str, Any]:
+def participant_export(*, acting_user: User | None, participant: Participant) -> dict[str, Any]:
     """Everything held about one person, for them (right of access) or a consented disclosure.
 
-    Audited as ``participant.export``. Part 2 records carry the redisclosure notice.
+    ``acting_user`` is None when the person downloads their own copy through their private access
+    link (no account); the audit row then names the role "participant". Audited as
+    ``participant.export``. Part 2 records carry the redisclosure notice.
     """
     from alongside.people.selectors import participant_profile
 
@@ -739,5 +741,5 @@ def participant_export(*, acting_user: User, participant: Participant) -> dict[s
             {"experience": e.term.label, "use_for_matching": e.use_for_matching} for e in profile.experiences
         ],
     }
-    record(acting_user, "participant.export", participant)
+    record(acting_user, "participant.export", participant, role="participant" if acting_user is None else None)
     return data
