@@ -35,7 +35,7 @@ from alongside.people.models import (
     ReferralStatus,
     ReferralUrgency,
 )
-from alongside.people.services import consent_covers
+from alongside.people.services import consent_covers, refuse_if_restricted
 
 FIRST_ATTEMPT_WITHIN = timedelta(hours=48)
 FOLLOW_UP_7 = timedelta(days=7)
@@ -78,6 +78,7 @@ def referral_create(
     consent_attested: bool,
     consent: Consent | None = None,
 ) -> Referral:
+    refuse_if_restricted(participant)
     errors: dict[str, str] = {}
     if consent_attested is not True:
         errors["consent_attested"] = _("Confirm that the person agreed to this referral.")

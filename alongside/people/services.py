@@ -218,6 +218,20 @@ def participant_assign_peer(*, acting_user: User, participant: Participant, peer
     return participant
 
 
+def refuse_if_restricted(participant: Participant) -> None:
+    """Participants' rights (people/rights.py): nothing new is added to a record the person asked
+    to erase, or to one already anonymised."""
+    if participant.erasure_requested_at is not None or participant.anonymised_at is not None:
+        raise ValidationError(
+            {
+                "participant": _(
+                    "This record is restricted because the person asked for it to be erased, so nothing new can "
+                    "be added to it."
+                )
+            }
+        )
+
+
 def participant_viewed(*, acting_user: User, participant: Participant) -> None:
     """A read of the record (P2/P3): every view is in the access log (SECURITY.md)."""
     record(acting_user, "participant.view", participant)
@@ -304,6 +318,7 @@ def participant_set_experiences(
 
 @transaction.atomic
 def enrolment_start(*, acting_user: User, participant: Participant, program: Program) -> Enrolment:
+    refuse_if_restricted(participant)
     if program.organisation_id != participant.organisation_id or not program.is_active:
         raise ValidationError({"program": _("Choose an active program of this organisation.")})
     youth_only = program.serves_youth and not (program.serves_adults or program.serves_families)
@@ -431,6 +446,7 @@ def consent_grant(
     part2_discloser: str = "",
     part2_expiry_event: str = "",
 ) -> Consent:
+    refuse_if_restricted(participant)
     errors: dict[str, str] = {}
     if purpose not in ConsentPurpose.values:
         errors["purpose"] = _("Choose one of the listed purposes.")
@@ -566,6 +582,8 @@ def contact_record_create(
 ) -> ContactRecord:
     if participant is not None and participant.organisation_id != organisation.pk:
         raise ValidationError({"participant": _("Choose a person of this organisation.")})
+    if participant is not None:
+        refuse_if_restricted(participant)
     if program is not None and program.organisation_id != organisation.pk:
         raise ValidationError({"program": _("Choose a program of this organisation.")})
     if occurred_at > timezone.now() + timedelta(minutes=5):
