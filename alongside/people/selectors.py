@@ -26,15 +26,19 @@ from alongside.people.models import (
 
 
 def intake_queue(org: OrgContext) -> QuerySet[Participant]:
-    """Enquiries not yet taken on, longest waiting first."""
-    return visible_participants(org).filter(status=ParticipantStatus.ENQUIRY).order_by("created_at")
+    """Enquiries not yet taken on, longest waiting first (never a record the person asked to erase)."""
+    return (
+        visible_participants(org)
+        .filter(status=ParticipantStatus.ENQUIRY, erasure_requested_at__isnull=True, anonymised_at__isnull=True)
+        .order_by("created_at")
+    )
 
 
 def caseload(org: OrgContext) -> QuerySet[Participant]:
     """The people assigned to this peer supporter who are still being supported, with their last contact."""
     return (
         visible_participants(org)
-        .filter(assigned_peer=org.user)
+        .filter(assigned_peer=org.user, erasure_requested_at__isnull=True, anonymised_at__isnull=True)
         .exclude(status=ParticipantStatus.CLOSED)
         .annotate(last_contact=Max("contacts__occurred_at"), contact_count=Count("contacts"))
         .order_by("preferred_name")
