@@ -15,19 +15,21 @@ import io
 import re
 import unicodedata
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from alongside.accounts.access import parse_uuid_or_404
 from alongside.audit.services import record
 from alongside.people.models import Consent, ConsentDocument, Participant
+from alongside.people.services import refuse_if_restricted
 
 if TYPE_CHECKING:
     from alongside.accounts.models import User
@@ -153,6 +155,7 @@ def validate_upload(upload: UploadedFile) -> tuple[str, str, bytes]:
 @transaction.atomic
 def consent_document_attach(*, acting_user: User, consent: Consent, upload: UploadedFile) -> ConsentDocument:
     """Keep the signed form for a consent: checked, encrypted, audited ``consent_document.upload``."""
+    refuse_if_restricted(consent.participant)
     filename, content_type, data = validate_upload(upload)
     document = ConsentDocument.objects.create(
         organisation_id=consent.organisation_id,
@@ -171,12 +174,25 @@ def consent_document_attach(*, acting_user: User, consent: Consent, upload: Uplo
 
 
 def consent_documents(participant: Participant) -> QuerySet[ConsentDocument]:
-    """A person's uploaded forms, newest first, without their content (it is large and P3)."""
+    """A person's uploaded forms, newest first, without their content (it is large and P3).
+
+    A form belongs to the person its consent belongs to: when records are merged the consent
+    moves, and its forms follow it here even if their own ``participant`` was not updated.
+    """
     return (
-        ConsentDocument.objects.filter(participant=participant)
+        ConsentDocument.objects.filter(Q(participant=participant) | Q(consent__participant=participant))
         .defer("content")
-        .select_related("uploaded_by")
+        .select_related("uploaded_by", "consent")
         .order_by("-uploaded_at")
+    )
+
+
+def participant_document(participant: Participant, document_id: Any) -> ConsentDocument | None:
+    """One of the person's forms, with its content, or None (the caller answers 404)."""
+    return (
+        ConsentDocument.objects.filter(Q(participant=participant) | Q(consent__participant=participant))
+        .filter(pk=parse_uuid_or_404(document_id))
+        .first()
     )
 
 

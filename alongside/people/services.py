@@ -689,10 +689,20 @@ def participant_export(*, acting_user: User | None, participant: Participant) ->
     link (no account); the audit row then names the role "participant". Audited as
     ``participant.export``. Part 2 records carry the redisclosure notice.
     """
+    from alongside.people.documents import consent_documents
+    from alongside.people.models import Referral
     from alongside.people.selectors import participant_profile
 
     profile = participant_profile(participant, contacts=100_000)
     fields = [f for f in PARTICIPANT_FIELDS if f != "part2"]
+    # Signed forms: names and checksums only, never the files themselves.
+    documents = list(consent_documents(participant))
+    referrals = list(
+        Referral.objects.filter(participant=participant)
+        .select_related("partner", "referrer")
+        .prefetch_related("events")
+        .order_by("received_at")
+    )
     data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "organisation": participant.organisation.name,
@@ -727,8 +737,35 @@ def participant_export(*, acting_user: User | None, participant: Participant) ->
                 "valid_until": _iso(c.valid_until),
                 "withdrawn_at": _iso(c.withdrawn_at),
                 "part2": c.part2,
+                "documents": [d.filename for d in documents if d.consent_id == c.pk],
             }
             for c in profile.consents
+        ],
+        "consent_documents": [
+            {
+                "filename": d.filename,
+                "content_type": d.content_type,
+                "size": d.size,
+                "sha256": d.sha256,
+                "uploaded_at": _iso(d.uploaded_at),
+                "uploaded_by": d.uploaded_by.display_name if d.uploaded_by else None,
+                "consent_purpose": d.consent.purpose if d.consent else None,
+            }
+            for d in documents
+        ],
+        "referrals": [
+            {
+                "partner": r.partner.name if r.partner else None,
+                "referrer": r.referrer.display_name if r.referrer else None,
+                "received_at": _iso(r.received_at),
+                "urgency": r.urgency,
+                "status": r.status,
+                "discharge_date": _iso(r.discharge_date),
+                "reason": r.reason,
+                "closed_at": _iso(r.closed_at),
+                "history": [{"status": e.status, "at": _iso(e.at)} for e in r.events.all()],
+            }
+            for r in referrals
         ],
         "contacts": [
             {
