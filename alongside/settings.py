@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "alongside.accounts",
     "alongside.audit",
     "alongside.people",
+    "alongside.matching",
     "alongside.api",
     "alongside.web",
 ]

@@ -420,6 +420,14 @@ class PeerStatus(models.TextChoices):
     ON_LEAVE = "on_leave", _("On leave")
 
 
+class Gender(models.TextChoices):
+    """A gender a peer supporter may choose to share for matching (and a person may ask for)."""
+
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    NON_BINARY = "non_binary", _("Non-binary")
+
+
 class PeerProfile(TimestampedModel):
     """What a peer supporter chooses to share for matching, and how they work."""
 
@@ -439,6 +447,20 @@ class PeerProfile(TimestampedModel):
     status = models.CharField(_("status"), max_length=10, choices=PeerStatus.choices, default=PeerStatus.ACTIVE)
     shared_experiences: models.ManyToManyField[LivedExperienceTerm, Any] = models.ManyToManyField(
         LivedExperienceTerm, blank=True, related_name="+", verbose_name=_("lived experience you share for matching")
+    )
+    # Matching (alongside/matching, docs/matching.md): all optional, shared only if the peer chooses.
+    # The location is approximate (two decimals, about 1 km) and only ever used to compute a
+    # distance for in-person support; it is never shown to anyone.
+    gender = models.CharField(
+        _("gender, if you choose to share it for matching"), max_length=12, choices=Gender.choices, blank=True
+    )
+    home_latitude = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    home_longitude = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    travel_km = models.PositiveSmallIntegerField(
+        _("how far you can travel to meet in person (km)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(300)],
     )
 
     objects: ClassVar[models.Manager[PeerProfile]] = tenant_manager()
