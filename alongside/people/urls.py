@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from alongside.people.views import participants, public, records
+from alongside.people.views import participants, public, records, referrals
 
 app_name = "people"
 
@@ -30,6 +30,16 @@ urlpatterns = [
     path(person + "guardians/", records.guardian_create, name="guardian_create"),
     path(person + "experiences/", records.experiences_edit, name="experiences_edit"),
     path(org + "my-profile/", records.peer_profile_edit, name="peer_profile_edit"),
+    # referrals.py
+    path(org + "referrals/", referrals.referral_board, name="referral_board"),
+    path(org + "referrals/new/", referrals.referral_create, name="referral_create"),
+    path(org + "referrals/<str:referral_id>/", referrals.referral_detail, name="referral_detail"),
+    path(org + "referrals/<str:referral_id>/step/", referrals.referral_step, name="referral_step"),
+    path(org + "my-referrals/", referrals.my_referrals, name="my_referrals"),
+    path(org + "my-referrals/<str:referral_id>/", referrals.my_referral_detail, name="my_referral_detail"),
+    path(org + "partners/", referrals.partner_list, name="partner_list"),
+    path(org + "partners/new/", referrals.partner_create, name="partner_create"),
+    path(org + "partners/<str:partner_id>/", referrals.partner_edit, name="partner_edit"),
     # public.py
     path("o/<slug:org_slug>/reach-out/", public.self_referral, name="self_referral"),
     path("o/<slug:org_slug>/reach-out/thanks/", public.self_referral_thanks, name="self_referral_thanks"),
