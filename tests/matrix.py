@@ -56,6 +56,7 @@ EXEMPT = {
     "accounts:token_revoke": "own tokens only (user-scoped, not tenant); tested in test_auth",
     "people:self_referral": "public form by organisation slug; tested in test_self_referral",
     "people:self_referral_thanks": "public page by organisation slug; tested in test_self_referral",
+    "people:self_start": "a private link's token, not an id (/me/ pages read the session); tested in test_self_service",
 }
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from alongside.people.views import participants, public, records, referrals
+from alongside.people.views import participants, public, records, referrals, rights
 
 app_name = "people"
 
@@ -30,6 +30,16 @@ urlpatterns = [
     path(person + "guardians/", records.guardian_create, name="guardian_create"),
     path(person + "experiences/", records.experiences_edit, name="experiences_edit"),
     path(org + "my-profile/", records.peer_profile_edit, name="peer_profile_edit"),
+    # rights.py
+    path(person + "erase/", rights.participant_erase, name="participant_erase"),
+    path(person + "access-link/", rights.access_link_create, name="access_link_create"),
+    path(person + "access-link/revoke/", rights.access_links_revoke, name="access_links_revoke"),
+    path(person + "access-history/", rights.access_history, name="access_history"),
+    path("me/start/<str:token>/", rights.self_start, name="self_start"),
+    path("me/", rights.self_home, name="self_home"),
+    path("me/download/", rights.self_download, name="self_download"),
+    path("me/information/", rights.self_information, name="self_information"),
+    path("me/leave/", rights.self_leave, name="self_leave"),
     # referrals.py
     path(org + "referrals/", referrals.referral_board, name="referral_board"),
     path(org + "referrals/new/", referrals.referral_create, name="referral_create"),
