@@ -24,15 +24,15 @@ from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
-import reportlab
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+import reportlab  # type: ignore[import-untyped]
+from reportlab.lib import colors  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import LETTER  # type: ignore[import-untyped]
+from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFont  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle  # type: ignore[import-untyped]
 
 # Families tried in order: (regular, bold, italic, bold italic) file paths. DejaVu Sans covers far
 # more scripts (Vietnamese, Greek, Cyrillic); Vera always ships with reportlab.
@@ -93,7 +93,7 @@ def attachment_disposition(filename: str) -> str:
     (RFC 6266 / RFC 5987), so no name can break out of the header or be shown inline."""
     filename = _CONTROL.sub("", unicodedata.normalize("NFC", filename)).replace("\n", "").replace("\t", " ")
     ascii_name = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r"[^A-Za-z0-9._ ()-]", "_", ascii_name).strip() or "download"
+    ascii_name = re.sub(r"[^A-Za-z0-9._ ()'-]", "_", ascii_name).strip() or "download"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

@@ -15,24 +15,41 @@ import io
 import re
 import unicodedata
 import warnings
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from PIL import Image, UnidentifiedImageError
 
 from alongside.accounts.access import parse_uuid_or_404
 from alongside.audit.services import record
-from alongside.people.models import Consent, ConsentDocument, Participant
+from alongside.core.pdf import PdfDocument
+from alongside.people.models import (
+    Consent,
+    ConsentDocument,
+    ConsentGivenBy,
+    ConsentMethod,
+    ConsentPurpose,
+    ContactMode,
+    EnrolmentStatus,
+    FamilyRelationship,
+    Participant,
+    ReferralStatus,
+    ServiceModel,
+)
 from alongside.people.services import refuse_if_restricted
 
 if TYPE_CHECKING:
-    from alongside.accounts.models import User
+    from alongside.accounts.models import Organisation, User
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -187,13 +204,14 @@ def consent_documents(participant: Participant) -> QuerySet[ConsentDocument]:
     )
 
 
-def participant_document(participant: Participant, document_id: Any) -> ConsentDocument | None:
-    """One of the person's forms, with its content, or None (the caller answers 404)."""
-    return (
-        ConsentDocument.objects.filter(Q(participant=participant) | Q(consent__participant=participant))
-        .filter(pk=parse_uuid_or_404(document_id))
-        .first()
-    )
+def participant_document(
+    participant: Participant, document_id: Any, *, with_content: bool = True
+) -> ConsentDocument | None:
+    """One of the person's forms (decrypted only ``with_content``), or None: the caller answers 404."""
+    qs = ConsentDocument.objects.filter(Q(participant=participant) | Q(consent__participant=participant))
+    if not with_content:
+        qs = qs.defer("content")
+    return qs.filter(pk=parse_uuid_or_404(document_id)).first()
 
 
 @transaction.atomic
@@ -212,3 +230,195 @@ def consent_document_delete(*, acting_user: User, document: ConsentDocument) -> 
     """Remove a wrongly uploaded form. Audited ``consent_document.delete`` (the row id stays in the log)."""
     record(acting_user, "consent_document.delete", document)
     document.delete()
+
+
+# --- A person's export as a PDF ------------------------------------------------------------------
+
+_RECORD_LABELS = {
+    "id": _lazy("Record id"),
+    "status": _lazy("Status"),
+    "closed_reason": _lazy("Reason for closing"),
+    "source": _lazy("How they reached us"),
+    "covered_by_42_cfr_part_2": _lazy("Covered by 42 CFR Part 2"),
+    "peer_supporter": _lazy("Peer supporter"),
+    "created_at": _lazy("Record started"),
+}
+
+
+def _choice(choices: type[models.TextChoices], value: Any) -> str:
+    return str(dict(choices.choices).get(value, value or ""))
+
+
+def _when(value: Any, tz: ZoneInfo) -> str:
+    """An ISO date or date-time from the export, written for a reader (in the organisation's zone)."""
+    if not value:
+        return ""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if len(str(value)) == 10:  # a date
+        return formats.date_format(parsed.date(), "j M Y")
+    if timezone.is_aware(parsed):
+        parsed = parsed.astimezone(tz)
+    return formats.date_format(parsed, "j M Y H:i")
+
+
+def _yes_no(value: Any) -> str:
+    if value is None:
+        return _("Not asked")
+    return _("Yes") if value else _("No")
+
+
+def _record_rows(record_data: dict[str, Any], tz: ZoneInfo) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, value in record_data.items():
+        label: Any = _RECORD_LABELS.get(key)
+        shown: Any = value
+        try:
+            field = Participant._meta.get_field(key)
+        except FieldDoesNotExist:
+            field = None
+        if isinstance(field, models.Field):
+            label = label or field.verbose_name
+            if field.choices:
+                shown = dict(field.flatchoices).get(value, value)
+        if key == "created_at" or key == "date_of_birth":
+            shown = _when(value, tz)
+        elif isinstance(value, bool) or (value is None and key.startswith("safe_to_")):
+            shown = _yes_no(value)
+        rows.append((str(label or key.replace("_", " ")).capitalize(), shown))
+    return rows
+
+
+def export_pdf(data: dict[str, Any], *, organisation: Organisation) -> bytes:
+    """The export (``services.participant_export``) as a readable PDF: the same sections as the
+    export page, the Part 2 redisclosure notice first when it applies, page numbers throughout."""
+    tz = ZoneInfo(organisation.timezone)
+    person = data["participant"]
+    exported = _when(data["exported_at"], tz)
+    doc = PdfDocument(
+        title=_("Everything we hold about %(name)s") % {"name": person["preferred_name"]},
+        organisation=data["organisation"],
+        created_at=datetime.fromisoformat(data["exported_at"]),
+        footer_label=_("%(organisation)s · exported %(when)s · confidential")
+        % {"organisation": data["organisation"], "when": exported},
+        page_label=_("Page %(page)d of %(pages)d"),
+        subject=_("A copy of a person's record"),
+    )
+    if data["redisclosure_notice"]:
+        doc.notice(data["redisclosure_notice"], title=_("Federal confidentiality notice (42 CFR Part 2)"))
+    doc.heading(_("Everything we hold about %(name)s") % {"name": person["preferred_name"]})
+    doc.paragraph(
+        _("Held by %(organisation)s. This copy was made on %(when)s.")
+        % {"organisation": data["organisation"], "when": exported},
+        muted=True,
+    )
+
+    doc.heading(_("The record"), level=2)
+    doc.details(_record_rows(person, tz))
+
+    doc.heading(_("Programs"), level=2)
+    doc.table(
+        [_("Program"), _("Status"), _("Started"), _("Ended")],
+        [
+            [p["program"], _choice(EnrolmentStatus, p["status"]), _when(p["started_on"], tz), _when(p["ended_on"], tz)]
+            for p in data["programs"]
+        ],
+        widths=[3, 1.5, 1.5, 1.5],
+    )
+
+    doc.heading(_("Consent"), level=2)
+    doc.table(
+        [
+            _("Purpose"),
+            _("Recipient"),
+            _("Given by"),
+            _("How"),
+            _("Given"),
+            _("Valid until"),
+            _("Withdrawn"),
+            _("Signed forms"),
+        ],
+        [
+            [
+                _choice(ConsentPurpose, c["purpose"]) + (" (42 CFR Part 2)" if c["part2"] else ""),
+                c["recipient"],
+                _choice(ConsentGivenBy, c["given_by"]) + (f" ({c['guardian']})" if c["guardian"] else ""),
+                _choice(ConsentMethod, c["method"]),
+                _when(c["granted_at"], tz),
+                _when(c["valid_until"], tz) or _("Until withdrawn"),
+                _when(c["withdrawn_at"], tz),
+                c["documents"],
+            ]
+            for c in data["consents"]
+        ],
+        widths=[2, 2, 1.6, 1.5, 1.4, 1.4, 1.4, 2],
+    )
+    if data["consent_documents"]:
+        doc.heading(_("Signed consent forms"), level=3)
+        doc.table(
+            [_("File"), _("Size"), _("Uploaded"), _("Uploaded by")],
+            [
+                [d["filename"], filesizeformat(d["size"]), _when(d["uploaded_at"], tz), d["uploaded_by"]]
+                for d in data["consent_documents"]
+            ],
+            widths=[3, 1, 1.5, 2],
+        )
+
+    doc.heading(_("Contacts"), level=2)
+    doc.table(
+        [_("When"), _("Kind of support"), _("How"), _("Minutes"), _("Peer supporter"), _("Notes")],
+        [
+            [
+                _when(c["occurred_at"], tz),
+                _choice(ServiceModel, c["kind_of_support"]) + (f" ({c['program']})" if c["program"] else ""),
+                _choice(ContactMode, c["mode"]),
+                c["minutes"],
+                c["peer_supporter"],
+                c["notes"],
+            ]
+            for c in data["contacts"]
+        ],
+        widths=[1.5, 1.7, 1.1, 0.9, 1.6, 4],
+    )
+
+    doc.heading(_("Referrals"), level=2)
+    doc.table(
+        [_("Received"), _("From"), _("Referred by"), _("Status"), _("Discharge date"), _("Reason")],
+        [
+            [
+                _when(r["received_at"], tz),
+                r["partner"],
+                r["referrer"],
+                _choice(ReferralStatus, r["status"]),
+                _when(r["discharge_date"], tz),
+                r["reason"],
+            ]
+            for r in data["referrals"]
+        ],
+        widths=[1.4, 1.8, 1.6, 1.5, 1.3, 3.2],
+    )
+
+    doc.heading(_("Family"), level=2)
+    doc.table(
+        [_("Relationship"), _("Loved one")],
+        [[_choice(FamilyRelationship, f["relationship"]), f["loved_one"]] for f in data["family"]],
+        widths=[1, 2],
+    )
+    doc.heading(_("Parents and guardians"), level=2)
+    doc.table(
+        [_("Name"), _("Relationship"), _("Phone"), _("Email")],
+        [[g["name"], g["relationship"], g["phone"], g["email"]] for g in data["guardians"]],
+        widths=[2, 1.5, 1.5, 2.5],
+    )
+
+    doc.heading(_("Lived experience they chose to share"), level=2)
+    doc.bullets(
+        [
+            e["experience"] + (" — " + _("may be used to suggest a peer supporter") if e["use_for_matching"] else "")
+            for e in data["lived_experience"]
+        ],
+        empty=_("Nothing shared. That is their choice."),
+    )
+    return doc.render()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from alongside.people.views import participants, public, records, referrals, rights
+from alongside.people.views import documents, participants, public, records, referrals, rights
 
 app_name = "people"
 
@@ -30,6 +30,22 @@ urlpatterns = [
     path(person + "guardians/", records.guardian_create, name="guardian_create"),
     path(person + "experiences/", records.experiences_edit, name="experiences_edit"),
     path(org + "my-profile/", records.peer_profile_edit, name="peer_profile_edit"),
+    # documents.py
+    path(
+        person + "consent/<str:consent_id>/documents/",
+        documents.consent_document_upload,
+        name="consent_document_upload",
+    ),
+    path(
+        person + "consent-documents/<str:document_id>/",
+        documents.consent_document_download,
+        name="consent_document_download",
+    ),
+    path(
+        person + "consent-documents/<str:document_id>/delete/",
+        documents.consent_document_delete,
+        name="consent_document_delete",
+    ),
     # rights.py
     path(person + "erase/", rights.participant_erase, name="participant_erase"),
     path(person + "access-link/", rights.access_link_create, name="access_link_create"),

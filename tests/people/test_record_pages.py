@@ -99,7 +99,7 @@ def test_consent_form_explains_who_may_consent(harbor: Any, login_as: Any) -> No
     assert page.status_code == 200
     assert "Because Alex is 15 and may consent alone, only Alex can agree to this." in html
     assert "The right to withdraw" in html and "42 CFR Part 2" in html
-    assert "Uploading a scan is not available yet" in html
+    assert "Signed form (PDF, PNG or JPEG, up to 5 MB)" in html and 'enctype="multipart/form-data"' in html
     assert "<legend>What is this consent for?" in html
 
 

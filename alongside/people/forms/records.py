@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -39,7 +40,7 @@ def _date_input() -> forms.DateInput:
 
 # --- Consent ------------------------------------------------------------------------------------
 
-# The model's label says "uploaded"; uploads are not available yet, so the form says what happens.
+# The form says what happens on paper; the signed form can be uploaded with it (people/documents.py).
 METHOD_CHOICES = [
     (ConsentMethod.E_SIGNATURE.value, _("Electronic signature (the person types their name)")),
     (ConsentMethod.VERBAL.value, _("Verbal, with a witness")),
@@ -84,12 +85,19 @@ class ConsentForm(forms.Form):
         required=False,
         help_text=_("For verbal consent: the name of the person who heard it, besides you."),
     )
+    document = forms.FileField(
+        label=_("Signed form"),  # with the size limit: see signed_form_field
+        required=False,
+        help_text=_(
+            "For a written form: a scan or a clear photo of the signed page. It is stored encrypted and can only "
+            "be downloaded, never opened in the browser."
+        ),
+    )
     form_on_file = forms.BooleanField(
         label=_("The signed form is kept on file"),
         required=False,
         help_text=_(
-            "For a written form. Uploading a scan is not available yet: keep the signed paper form in your "
-            "organisation's secure records."
+            "For a written form you do not upload: keep the signed paper form in your organisation's secure records."
         ),
     )
     valid_until = forms.DateField(
@@ -126,6 +134,7 @@ class ConsentForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.participant = participant
+        signed_form_field(self.fields["document"])
         self.fields["purpose"].widget = forms.RadioSelect(choices=ConsentPurpose.choices)
         self.fields["given_by"].widget = forms.RadioSelect(choices=ConsentGivenBy.choices)
         self.fields["method"].widget = forms.RadioSelect(choices=METHOD_CHOICES)
@@ -138,7 +147,8 @@ class ConsentForm(forms.Form):
             "guardian": _("when a parent or guardian consents"),
             "signature": _("for an electronic signature"),
             "witness": _("for verbal consent"),
-            "form_on_file": _("for a written form"),
+            "document": _("for a written form"),
+            "form_on_file": _("for a written form, if not uploaded"),
         }
         part2_condition = _("needed to share these records") if participant.part2 else _("for Part 2 records")
         conditions.update(dict.fromkeys(self.PART2_FIELDS, part2_condition))
@@ -153,10 +163,19 @@ class ConsentForm(forms.Form):
     def part2_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.PART2_FIELDS]
 
+    def clean_document(self) -> Any:
+        return clean_signed_form(self.cleaned_data.get("document"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("method") == ConsentMethod.WRITTEN and not data.get("form_on_file"):
-            self.add_error("form_on_file", _("Confirm that the signed form is kept on file."))
+        written = data.get("method") == ConsentMethod.WRITTEN
+        if written and not data.get("form_on_file") and not data.get("document"):
+            self.add_error("form_on_file", _("Confirm that the signed form is kept on file, or upload a scan of it."))
+        if data.get("document") and not written:
+            self.add_error(
+                "document",
+                _("A signed form is uploaded only for a written consent. Choose “Written form” or remove it."),
+            )
         return data
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -177,6 +196,43 @@ class ConsentForm(forms.Form):
             "part2": part2,
             **{name: data.get(name, "") for name in self.PART2_FIELDS},
         }
+
+
+def signed_form_field(field: forms.Field) -> None:
+    """The upload control for a signed consent form: its label names the types and the size limit;
+    people/documents.py checks both, by the file's content, and explains an empty file itself."""
+    from alongside.people.documents import max_upload_bytes
+
+    field.label = gettext("Signed form (PDF, PNG or JPEG, up to %(size)s MB)") % {
+        "size": f"{max_upload_bytes() / (1024 * 1024):g}"
+    }
+    field.allow_empty_file = True  # type: ignore[attr-defined]
+    field.widget = forms.FileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"})
+
+
+def clean_signed_form(upload: Any) -> Any:
+    """Check the file at once, so its error shows with the others (the service checks it again)."""
+    from alongside.people.documents import validate_upload
+
+    if upload:
+        try:
+            validate_upload(upload)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["document"]) from None
+    return upload
+
+
+class ConsentDocumentForm(forms.Form):
+    """Upload the signed form for a consent already recorded."""
+
+    document = forms.FileField(label=_("Signed form"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        signed_form_field(self.fields["document"])
+
+    def clean_document(self) -> Any:
+        return clean_signed_form(self.cleaned_data.get("document"))
 
 
 # --- Contacts -----------------------------------------------------------------------------------

@@ -21,8 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from alongside.accounts.access import OrgContext, org_view, recent_auth_required
 from alongside.core.forms import add_service_errors
+from alongside.core.pdf import attachment_disposition
 from alongside.people import selectors, services
 from alongside.people.access import access_participant
+from alongside.people.documents import consent_documents, export_pdf
 from alongside.people.forms.participants import AssignPeerForm, EnrolForm, MergeForm, ParticipantForm, StatusForm
 from alongside.people.models import Participant, ParticipantStatus
 
@@ -192,6 +194,7 @@ def participant_detail(request: HttpRequest, org: OrgContext, participant_id: st
         "can_export": org.can("participants.export"),
         "can_record_consent": org.can("consent.record"),
         "can_log_contact": org.can("contacts.log"),
+        "consent_documents": list(consent_documents(participant)),  # people/records/_consent_documents.html
     }
     if can_change:
         context["status_form"] = StatusForm(
@@ -316,11 +319,15 @@ def participant_merge(request: HttpRequest, org: OrgContext, participant_id: str
 @require_GET
 @recent_auth_required()
 def participant_export(request: HttpRequest, org: OrgContext, participant_id: str) -> HttpResponse:
-    """Everything held about the person: JSON to download, or a readable page to print."""
+    """Everything held about the person: JSON or PDF to download, or a readable page to print."""
     participant = access_participant(org, participant_id)
     data = services.participant_export(acting_user=org.user, participant=participant)
     if request.GET.get("format") == "json":
         response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
         response["Content-Disposition"] = f'attachment; filename="participant-{participant.pk}.json"'
+        return response
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(export_pdf(data, organisation=org.organisation), content_type="application/pdf")
+        response["Content-Disposition"] = attachment_disposition(f"participant-{participant.pk}.pdf")
         return response
     return render(request, "people/participants/export.html", {"org": org, "participant": participant, "data": data})

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from alongside.accounts import selectors as account_selectors
 from alongside.accounts.access import OrgContext, org_view
 from alongside.core.forms import add_service_errors
-from alongside.people import selectors, services
+from alongside.people import documents, selectors, services
 from alongside.people.access import access_participant, visible_participants
 from alongside.people.forms.records import (
     RIGHT_TO_REVOKE,
@@ -75,12 +76,19 @@ def consent_create(request: HttpRequest, org: OrgContext, participant_id: str) -
     rule = services.consent_rule(participant)
     form = ConsentForm(
         request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         participant=participant,
         may_consent_alone=rule.may_consent_alone,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.consent_grant(acting_user=org.user, participant=participant, **form.service_kwargs())
+            # The consent and its signed form are saved together, or neither is.
+            with transaction.atomic():
+                consent = services.consent_grant(acting_user=org.user, participant=participant, **form.service_kwargs())
+                if form.cleaned_data.get("document"):
+                    documents.consent_document_attach(
+                        acting_user=org.user, consent=consent, upload=form.cleaned_data["document"]
+                    )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
