@@ -329,7 +329,7 @@ def retention_run(
 
     summary.notes_cleared = _clear_notes_batched(organisation, moment)
     if summary.notes_cleared:
-        record(None, "retention.notes_cleared", organisation, object_type="people.contactrecord")
+        record(None, "retention.notes_cleared", organisation=organisation, object_type="people.contactrecord")
 
     while True:
         # Each anonymised record leaves ``records_due``, so the next batch is the next records.
