@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.db.models import QuerySet
@@ -30,22 +31,45 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class UserChoiceField(forms.ModelChoiceField):
+def _is_uuid(value: Any) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+class UUIDChoiceField(forms.ModelChoiceField):
+    """A choice by id where an id that is not a UUID is simply not one of the choices (the same
+    message as a missing or foreign one, not a note about UUIDs)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _is_uuid(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class UserChoiceField(UUIDChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
 
 
 class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, (list, tuple)) and any(not _is_uuid(v) for v in value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().clean(value)
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.display_name} ({obj.email})"
 
 
-class PartnerChoiceField(forms.ModelChoiceField):
+class PartnerChoiceField(UUIDChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
 
-class ConsentChoiceField(forms.ModelChoiceField):
+class ConsentChoiceField(UUIDChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(
             _("Names %(recipient)s — %(how)s, given %(day)s")
@@ -93,7 +117,10 @@ class PartnerForm(forms.Form):
             "People with the referrer role in this organisation. When they refer someone, this partner is "
             "filled in for them. Invite a clinician as a referrer on the staff page first."
         ),
-        error_messages={"invalid_choice": _("Choose people who hold the referrer role in this organisation.")},
+        error_messages={
+            "invalid_choice": _("Choose people who hold the referrer role in this organisation."),
+            "invalid_pk_value": _("Choose people who hold the referrer role in this organisation."),
+        },
     )
 
     def __init__(self, *args: Any, referrers: QuerySet[User], **kwargs: Any) -> None:
@@ -124,7 +151,7 @@ class ReferralForm(forms.Form):
     consents to share updates, when a known person was chosen.
     """
 
-    participant = forms.ModelChoiceField(
+    participant = UUIDChoiceField(
         queryset=Participant.objects.none(),
         required=False,
         widget=forms.HiddenInput,
@@ -134,6 +161,7 @@ class ReferralForm(forms.Form):
         label=_("Name they would like us to use"),
         max_length=100,
         help_text=_("A first name or a nickname is enough."),
+        error_messages={"required": _("Enter the name the person would like us to use.")},
     )
     email = forms.EmailField(
         label=_("Email"),
@@ -352,7 +380,7 @@ class BoardFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
     period = forms.TypedChoiceField(
-        label=_("Follow-up rates for"), required=False, coerce=int, choices=PERIODS, empty_value=90
+        label=_("Follow-up rates for"), required=False, coerce=int, choices=PERIODS, empty_value=None
     )
 
     def __init__(self, *args: Any, partners: QuerySet[PartnerOrganisation], **kwargs: Any) -> None:

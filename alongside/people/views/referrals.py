@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,7 +33,7 @@ PAGE_SIZE = 25
 SEARCH_LIMIT = 20
 
 # The button for each step a referral may move to (referrals.ALLOWED_TRANSITIONS decides which show).
-STEP_LABELS = {
+STEP_LABELS: dict[str, Any] = {
     ReferralStatus.CONTACT_ATTEMPTED: gettext_lazy("Record a contact attempt"),
     ReferralStatus.ENGAGED: gettext_lazy("They are engaged with us"),
     ReferralStatus.HANDED_BACK: gettext_lazy("Hand back to the care team"),
@@ -240,11 +240,16 @@ def _rates(rates: referrals.FollowUpRates, start: date, end: date) -> dict[str, 
     """The two follow-up rates with their numerator, denominator and a whole percentage."""
     denominator = rates.seven_day[1]
     items = [
-        {"label": _("7-day follow-up rate"), "numerator": rates.seven_day[0]},
-        {"label": _("30-day follow-up rate"), "numerator": rates.thirty_day[0]},
+        {
+            "label": label,
+            "numerator": numerator,
+            "percent": round(100 * numerator / denominator) if denominator else None,
+        }
+        for label, numerator in (
+            (_("7-day follow-up rate"), rates.seven_day[0]),
+            (_("30-day follow-up rate"), rates.thirty_day[0]),
+        )
     ]
-    for item in items:
-        item["percent"] = round(100 * item["numerator"] / denominator) if denominator else None
     last = min(end - timedelta(days=1), timezone.localdate() - referrals.FOLLOW_UP_30)
     return {"items": items, "denominator": denominator, "start": start, "last": last}
 
@@ -268,6 +273,7 @@ def referral_board(request: HttpRequest, org: OrgContext) -> HttpResponse:
     period = data.get("period") or 90
 
     now = timezone.now()
+    page: Page[Any]
     if overdue_only:
         items = referrals.overdue_board(organisation, now, status=status, partner_id=partner_id, urgency=urgency)
         page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -311,7 +317,8 @@ def referral_detail(request: HttpRequest, org: OrgContext, referral_id: str) -> 
     referrals.referral_viewed(acting_user=org.user, referral=referral)
     now = timezone.now()
     participant = referral.participant
-    steps = sorted(referrals.ALLOWED_TRANSITIONS.get(referral.status, frozenset()), key=list(STEP_LABELS).index)
+    order = [str(s) for s in STEP_LABELS]
+    steps = sorted((str(s) for s in referrals.ALLOWED_TRANSITIONS.get(referral.status, frozenset())), key=order.index)
     documents = []
     if referral.consent is not None:
         from alongside.people import documents as documents_module
