@@ -119,14 +119,15 @@ class MatchRequest(TimestampedModel):
     latitude = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     longitude = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     travel_km = models.PositiveSmallIntegerField(
-        _("how far they can travel (km)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(300)]
+        _("how far they can travel (km)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(300)],
     )
     # {"mon": ["morning", "evening"], ...}, the same shape as PeerProfile.availability
     availability = models.JSONField(_("weekly availability"), default=dict, blank=True)
     note = EncryptedTextField(_("anything else for the coordinator"), blank=True, default="")
-    status = models.CharField(
-        _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.WAITING
-    )
+    status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.WAITING)
     made_by = models.CharField(_("made"), max_length=12, choices=MadeBy.choices, default=MadeBy.COORDINATOR)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -237,9 +238,7 @@ class Match(TimestampedModel):
         _("why the peer supporter could not take this on"), max_length=12, choices=DeclineReason.choices, blank=True
     )
     pause_reason = models.CharField(_("why it is paused"), max_length=20, choices=PauseReason.choices, blank=True)
-    closed_reason = models.CharField(
-        _("why it closed"), max_length=20, choices=MatchClosedReason.choices, blank=True
-    )
+    closed_reason = models.CharField(_("why it closed"), max_length=20, choices=MatchClosedReason.choices, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

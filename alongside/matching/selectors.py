@@ -1,0 +1,375 @@
+"""Reads for matching, already confined to one organisation, and the bridge from the database to
+the pure scoring inputs (``scoring.PeerInput`` / ``scoring.RequestInput``) in a fixed number of
+queries, whatever the number of people or peers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from alongside.accounts.models import Membership, Organisation, Program, Role, User
+from alongside.matching import scoring
+from alongside.matching.models import (
+    OPEN_MATCH_STATUSES,
+    Match,
+    MatchRequest,
+    MatchStatus,
+    MatchWeights,
+    RequestStatus,
+)
+from alongside.people.models import (
+    LivedExperienceTerm,
+    Participant,
+    ParticipantExperience,
+    ParticipantStatus,
+    PeerProfile,
+    PeerStatus,
+)
+
+# Statuses whose peer is never suggested to that person again (they declined, or the person
+# asked for someone else); closed mentorships count as continuity instead.
+EXCLUDING_STATUSES = (MatchStatus.DECLINED_BY_PEER, MatchStatus.CHANGED_BY_PERSON)
+
+
+# --- Weights -------------------------------------------------------------------------------------
+
+
+def weights_for(organisation: Organisation) -> MatchWeights:
+    """The organisation's weights, or the defaults (unsaved) when it never changed them."""
+    return MatchWeights.objects.filter(organisation=organisation).first() or MatchWeights(organisation=organisation)
+
+
+def as_scoring_weights(weights: MatchWeights) -> scoring.Weights:
+    return scoring.Weights(
+        base=float(weights.base),
+        shared_experience=float(weights.shared_experience),
+        specialty=float(weights.specialty),
+        gender=float(weights.gender),
+        availability=float(weights.availability),
+        distance=float(weights.distance),
+        load=float(weights.load),
+        wellbeing_stretched=float(weights.wellbeing_stretched),
+        continuity=float(weights.continuity),
+        waiting_per_day=float(weights.waiting_per_day),
+        waiting_days_cap=int(weights.waiting_days_cap),
+    )
+
+
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+def waiting_list(organisation: Organisation, program: Program) -> QuerySet[MatchRequest]:
+    """People waiting for a peer supporter in this program, longest waiting first."""
+    return (
+        MatchRequest.objects.filter(organisation=organisation, program=program, status=RequestStatus.WAITING)
+        .select_related("participant", "program")
+        .order_by("waiting_since", "created_at", "id")
+    )
+
+
+def peer_pending(organisation: Organisation, peer: User) -> QuerySet[Match]:
+    """The proposals waiting for this peer supporter's answer, oldest first."""
+    return (
+        Match.objects.filter(organisation=organisation, peer=peer, status=MatchStatus.PROPOSED)
+        .select_related("participant", "request", "program")
+        .order_by("proposed_at", "id")
+    )
+
+
+def open_match_for(request: MatchRequest) -> Match | None:
+    """The request's proposal or mentorship in progress, if any (at most one, by constraint)."""
+    return Match.objects.filter(
+        organisation=request.organisation_id, request=request, status__in=OPEN_MATCH_STATUSES
+    ).first()
+
+
+# --- Peers' room ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Room:
+    limit: int
+    caseload: int
+    proposals: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.caseload - self.proposals)
+
+
+def caseloads(organisation: Organisation, peer_ids: Collection[Any] | None = None) -> dict[Any, int]:
+    """Open records assigned to each peer supporter (the caseload that counts against the limit)."""
+    qs = Participant.objects.filter(
+        organisation=organisation, assigned_peer__isnull=False, merged_into__isnull=True
+    ).exclude(status=ParticipantStatus.CLOSED)
+    if peer_ids is not None:
+        qs = qs.filter(assigned_peer__in=list(peer_ids))
+    return {row["assigned_peer"]: row["n"] for row in qs.values("assigned_peer").annotate(n=Count("id"))}
+
+
+def open_proposals(organisation: Organisation, peer_ids: Collection[Any] | None = None) -> dict[Any, int]:
+    """Proposals still waiting for each peer's answer: each holds a place in their caseload."""
+    qs = Match.objects.filter(organisation=organisation, status=MatchStatus.PROPOSED)
+    if peer_ids is not None:
+        qs = qs.filter(peer__in=list(peer_ids))
+    return {row["peer"]: row["n"] for row in qs.values("peer").annotate(n=Count("id"))}
+
+
+def peer_room(profile: PeerProfile) -> Room:
+    caseload = caseloads(profile.organisation, [profile.user_id]).get(profile.user_id, 0)
+    proposals = open_proposals(profile.organisation, [profile.user_id]).get(profile.user_id, 0)
+    return Room(limit=profile.caseload_limit, caseload=caseload, proposals=proposals)
+
+
+# --- Scoring inputs ------------------------------------------------------------------------------
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def matchable_profiles(organisation: Organisation) -> list[PeerProfile]:
+    """Active peer supporters with an active peer membership and an active account."""
+    peer_ids = Membership.objects.filter(organisation=organisation, role=Role.PEER, is_active=True).values("user_id")
+    return list(
+        PeerProfile.objects.filter(
+            organisation=organisation, status=PeerStatus.ACTIVE, user__is_active=True, user_id__in=peer_ids
+        )
+        .select_related("user")
+        .prefetch_related("shared_experiences")
+        .order_by("created_at", "id")
+    )
+
+
+def peer_input(profile: PeerProfile, room: Room, *, stretched: bool = False) -> scoring.PeerInput:
+    return scoring.PeerInput(
+        key=str(profile.user_id),
+        experiences=frozenset(str(t.pk) for t in profile.shared_experiences.all()),
+        languages=frozenset(profile.languages or ()),
+        specialties=frozenset(profile.specialties or ()),
+        modalities=frozenset(profile.modalities or ()),
+        availability=scoring.availability_slots(profile.availability),
+        gender=profile.gender,
+        latitude=_float(profile.home_latitude),
+        longitude=_float(profile.home_longitude),
+        travel_km=_float(profile.travel_km),
+        capacity=room.remaining,
+        limit=profile.caseload_limit,
+        active=profile.status == PeerStatus.ACTIVE,
+        stretched=stretched,
+    )
+
+
+def peer_inputs(
+    organisation: Organisation, *, stretched: Collection[Any] = ()
+) -> tuple[list[scoring.PeerInput], dict[str, PeerProfile]]:
+    """Every matchable peer as a scoring input (with the room left in their caseload), in four
+    queries. ``stretched``: ids of peers whose shared wellbeing signal says they are stretched."""
+    profiles = matchable_profiles(organisation)
+    ids = [p.user_id for p in profiles]
+    loads = caseloads(organisation, ids)
+    proposals = open_proposals(organisation, ids)
+    stretched_ids = {str(s) for s in stretched}
+    inputs = [
+        peer_input(
+            p,
+            Room(p.caseload_limit, loads.get(p.user_id, 0), proposals.get(p.user_id, 0)),
+            stretched=str(p.user_id) in stretched_ids,
+        )
+        for p in profiles
+    ]
+    return inputs, {str(p.user_id): p for p in profiles}
+
+
+def _days_waiting(since: datetime, now: datetime) -> float:
+    return float(max(0, (now - since).days))
+
+
+def request_inputs(requests: Sequence[MatchRequest], *, now: datetime | None = None) -> list[scoring.RequestInput]:
+    """Scoring inputs for many requests in a fixed number of queries.
+
+    Lived experience counts only while the person still lets it be used for matching (they may
+    change their mind after asking)."""
+    now = now or timezone.now()
+    if not requests:
+        return []
+    organisation_id = requests[0].organisation_id
+    participant_ids = {r.participant_id for r in requests}
+    allowed: dict[Any, set[str]] = defaultdict(set)
+    for participant_id, term_id in ParticipantExperience.objects.filter(
+        organisation=organisation_id, participant_id__in=participant_ids, use_for_matching=True
+    ).values_list("participant_id", "term_id"):
+        allowed[participant_id].add(str(term_id))
+    wanted: dict[Any, set[str]] = defaultdict(set)
+    through = MatchRequest.experiences.through
+    for request_id, term_id in through.objects.filter(matchrequest_id__in=[r.pk for r in requests]).values_list(
+        "matchrequest_id", "livedexperienceterm_id"
+    ):
+        wanted[request_id].add(str(term_id))
+    previous: dict[Any, set[str]] = defaultdict(set)
+    excluded: dict[Any, set[str]] = defaultdict(set)
+    for participant_id, peer_id, status in Match.objects.filter(
+        organisation=organisation_id, participant_id__in=participant_ids
+    ).values_list("participant_id", "peer_id", "status"):
+        if status in EXCLUDING_STATUSES:
+            excluded[participant_id].add(str(peer_id))
+        elif status == MatchStatus.CLOSED:
+            previous[participant_id].add(str(peer_id))
+    result = []
+    for r in requests:
+        participant = r.participant
+        program = r.program
+        if participant.assigned_peer_id is not None:
+            previous[r.participant_id].add(str(participant.assigned_peer_id))
+        result.append(
+            scoring.RequestInput(
+                key=str(r.pk),
+                experiences=frozenset(wanted[r.pk] & allowed[r.participant_id]),
+                languages=frozenset(r.languages or participant.languages or ()),
+                required_specialties=scoring.required_specialties(
+                    serves_adults=program.serves_adults,
+                    serves_youth=program.serves_youth,
+                    serves_families=program.serves_families,
+                    age_band=r.age_band or participant.age_band,
+                ),
+                wanted_specialties=frozenset(r.specialties or ()),
+                gender_preference=frozenset(r.gender_preference or ()),
+                gender_required=r.gender_required,
+                modalities=frozenset(r.modalities or ()),
+                availability=scoring.availability_slots(r.availability),
+                latitude=_float(r.latitude),
+                longitude=_float(r.longitude),
+                travel_km=_float(r.travel_km),
+                waiting_days=_days_waiting(r.waiting_since, now),
+                previous_peers=frozenset(previous[r.participant_id] - excluded[r.participant_id]),
+                excluded_peers=frozenset(excluded[r.participant_id]),
+            )
+        )
+    return result
+
+
+# --- Words for reasons ---------------------------------------------------------------------------
+
+
+def labels(organisation: Organisation, term_ids: Iterable[str] = ()) -> scoring.Labels:
+    from alongside.people.forms.records import MODALITY_CHOICES, SPECIALTY_CHOICES
+    from alongside.web.forms import LANGUAGE_CHOICES
+
+    ids = [UUID(t) for t in set(term_ids)]
+    terms = (
+        dict(
+            (str(pk), label)
+            for pk, label in LivedExperienceTerm.objects.filter(organisation=organisation, pk__in=ids).values_list(
+                "pk", "label"
+            )
+        )
+        if ids
+        else {}
+    )
+    return scoring.Labels(
+        experiences=terms,
+        languages=dict(LANGUAGE_CHOICES),
+        specialties=dict(SPECIALTY_CHOICES),
+        modalities=dict(MODALITY_CHOICES),
+    )
+
+
+def reason_terms(reasons: Iterable[scoring.Reason]) -> set[str]:
+    return {item for r in reasons if r.kind == "experience" for item in r.items}
+
+
+# --- Suggestions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestedPeer:
+    """One suggestion as a person sees it: the peer's first name, their own bio, what you share."""
+
+    peer: User
+    profile: PeerProfile
+    points: float
+    reasons: tuple[scoring.Reason, ...]
+    explanation: str
+
+    @property
+    def first_name(self) -> str:
+        name = self.peer.preferred_name or self.peer.full_name or ""
+        return name.split(" ")[0] if name else ""
+
+
+def suggestions_for(
+    request: MatchRequest, *, k: int = 5, stretched: Collection[Any] = (), now: datetime | None = None
+) -> list[SuggestedPeer]:
+    """The ``k`` best peers for a request, with reasons in plain words (k = 3–5 for the person's
+    page; "show me more" asks for a larger k)."""
+    peers, profiles = peer_inputs(request.organisation, stretched=stretched)
+    [request_input] = request_inputs([request], now=now)
+    weights = as_scoring_weights(weights_for(request.organisation))
+    top = scoring.top_k(request_input, scoring.encode_peers(peers), weights, k=k)
+    words = labels(request.organisation, reason_terms(r for s in top for r in s.reasons))
+    return [
+        SuggestedPeer(
+            peer=profiles[s.peer.key].user,
+            profile=profiles[s.peer.key],
+            points=s.points,
+            reasons=s.reasons,
+            explanation=scoring.explanation_text(s.reasons, words),
+        )
+        for s in top
+    ]
+
+
+# --- Batch proposal ------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchProposal:
+    """What the coordinator reviews: who would be asked to support whom, and the totals."""
+
+    program: Program
+    requests: dict[str, MatchRequest]
+    profiles: dict[str, PeerProfile]
+    assignment: Any  # assignment.Assignment (the optimum)
+    greedy_total: int  # first come, first served, same objective
+    labels: scoring.Labels
+    waiting: int
+    room: int
+
+    def explanation(self, reasons: Sequence[scoring.Reason]) -> str:
+        return scoring.explanation_text(reasons, self.labels)
+
+
+def batch_proposal(
+    organisation: Organisation, program: Program, *, stretched: Collection[Any] = (), now: datetime | None = None
+) -> BatchProposal:
+    """The optimal batch assignment for a program's waiting list (a read: nothing is written)."""
+    from alongside.matching import assignment
+
+    requests = list(waiting_list(organisation, program))
+    inputs = request_inputs(requests, now=now)
+    peers, profiles = peer_inputs(organisation, stretched=stretched)
+    weights = as_scoring_weights(weights_for(organisation))
+    problem = assignment.prepare(inputs, peers, weights)
+    pairs = assignment.solve_flow(problem.values, problem.scores.feasible, problem.capacity)
+    best = assignment.build_assignment(problem, pairs, "flow")
+    greedy = assignment.solve_greedy(
+        problem.values, problem.scores.feasible, problem.capacity, assignment.first_come_order(inputs)
+    )
+    terms = reason_terms(r for p in best.proposals for r in p.reasons)
+    return BatchProposal(
+        program=program,
+        requests={str(r.pk): r for r in requests},
+        profiles=profiles,
+        assignment=best,
+        greedy_total=assignment.total_of(problem.values, greedy),
+        labels=labels(organisation, terms),
+        waiting=len(requests),
+        room=sum(p.capacity for p in peers if p.active),
+    )
