@@ -17,6 +17,7 @@ last 90 days. That is demo data only; the audit events still say when the demo w
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -31,16 +32,18 @@ from django.utils import timezone
 from alongside.accounts.demo import ROLE_USERS, DemoRefused
 from alongside.accounts.models import Organisation, Program, User
 from alongside.core.tenancy import tenant_scope
-from alongside.people import services
+from alongside.people import referrals, services
 from alongside.people.models import (
     SHARING_PURPOSES,
     AgeBand,
     ClosedReason,
     Consent,
+    ConsentDocument,
     ConsentGivenBy,
     ConsentMethod,
     ConsentPurpose,
     ContactMode,
+    ContactRecord,
     Enrolment,
     EnrolmentStatus,
     FamilyRelationship,
@@ -48,7 +51,13 @@ from alongside.people.models import (
     LivedExperienceTerm,
     Participant,
     ParticipantStatus,
+    PartnerKind,
+    PartnerOrganisation,
     PeerProfile,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    ReferralUrgency,
     ServiceModel,
     Source,
 )
@@ -1089,4 +1098,406 @@ def load_people_demo() -> int:
         with tenant_scope(organisation):
             services.vocabulary_ensure_defaults(acting_user=None, organisation=organisation)
             made += _Loader(spec, organisation, _staff(organisation, spec)).load()
+            load_referrals(organisation, DEMO_REFERRALS[spec.slug])
     return made
+
+
+# --- Care-team referrals ------------------------------------------------------------------------
+# Partners, a referrer account linked to one, and referrals at every step: received (one overdue
+# past 48 hours, one just in), contact attempted (its 7-day follow-up overdue), engaged and handed
+# back (their 7-day follow-up met by a contact), declined and unreachable. Some people agreed that
+# the referrer may hear how it is going (one on a signed form, uploaded), some did not, and one
+# withdrew. Times are relative to when the demo is loaded (received N hours ago), so "overdue" stays
+# true; people already in the demo with contact records are anchored on their first contact.
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    name: str
+    kind: str
+    email: str = ""
+    phone: str = ""
+    active: bool = True
+    referrer: bool = False  # the demo referrer refers for this partner
+
+
+@dataclass(frozen=True)
+class DemoReferral:
+    """One referral. ``steps``: (status, hours after receipt). ``received_hours_ago``: None = when
+    the person's record was made; ignored when ``anchored`` (received three days before the person's
+    first contact record, discharged two days before it, engaged on it)."""
+
+    name: str
+    reason: str
+    steps: tuple[tuple[str, float], ...] = ()
+    received_hours_ago: float | None = 0
+    anchored: bool = False
+    new: bool = False  # someone new to us, referred through the form
+    by_referrer: bool = True  # sent by the demo referrer themself (else a coordinator, naming them)
+    named_referrer: bool = True  # False: the partner only
+    partner: int | None = 0  # which of the organisation's partners
+    discharge_days: int | None = None  # the discharge day, in days after receipt (negative: before)
+    urgency: str = ReferralUrgency.ROUTINE
+    share: str = ""  # "": no consent to share updates; "signed": an uploaded form; "e_signature"; "withdrawn"
+    closes_record: str = ""  # a new person's record closes with this reason when the referral closes
+
+
+@dataclass(frozen=True)
+class OrgReferrals:
+    partners: tuple[DemoPartner, ...]
+    referrals: tuple[DemoReferral, ...]
+    area_code: str
+
+
+RS = ReferralStatus
+ATTEMPTED, ENGAGED, HANDED_BACK, DECLINED, UNREACHABLE = (
+    RS.CONTACT_ATTEMPTED,
+    RS.ENGAGED,
+    RS.HANDED_BACK,
+    RS.DECLINED,
+    RS.UNREACHABLE,
+)
+
+
+def _org_referrals(
+    area_code: str,
+    partners: tuple[DemoPartner, ...],
+    names: dict[str, str],
+    reasons: dict[str, str],
+    *,
+    attempted_hours: float | None,
+) -> OrgReferrals:
+    """The same stages in both organisations, with each organisation's own people and partners."""
+    return OrgReferrals(
+        area_code=area_code,
+        partners=partners,
+        referrals=(
+            # Received 56 hours ago, discharged yesterday: the first contact attempt is overdue.
+            DemoReferral(
+                names["overdue"],
+                reasons["overdue"],
+                received_hours_ago=56,
+                discharge_days=1,
+                urgency=ReferralUrgency.SOON,
+            ),
+            # Just in, from the referrer's own account, with the signed form uploaded.
+            DemoReferral(names["fresh"], reasons["fresh"], received_hours_ago=5, new=True, share="signed"),
+            # Leaving hospital in three days: urgent, sent before discharge.
+            DemoReferral(
+                names["planned"],
+                reasons["planned"],
+                received_hours_ago=2,
+                new=True,
+                discharge_days=3,
+                urgency=ReferralUrgency.URGENT,
+            ),
+            # Two attempts, no contact yet: the 7-day follow-up is overdue. They agreed to updates.
+            DemoReferral(
+                names["attempted"],
+                reasons["attempted"],
+                steps=((ATTEMPTED, 20), (ATTEMPTED, 80)),
+                received_hours_ago=attempted_hours,
+                new=attempted_hours is not None,
+                by_referrer=False,
+                discharge_days=-1,
+                urgency=ReferralUrgency.SOON,
+                share="e_signature",
+            ),
+            # Engaged on their first contact, two days after discharge: the 7-day follow-up met.
+            DemoReferral(
+                names["engaged"],
+                reasons["engaged"],
+                steps=((ATTEMPTED, 20), (ENGAGED, 72)),
+                anchored=True,
+                by_referrer=False,
+            ),
+            # Handed back to the care team after three weeks, the partner named (no referrer account).
+            DemoReferral(
+                names["handed_back"],
+                reasons["handed_back"],
+                steps=((ATTEMPTED, 18), (ENGAGED, 72), (HANDED_BACK, 72 + 21 * 24)),
+                anchored=True,
+                by_referrer=False,
+                named_referrer=False,
+                partner=1,
+            ),
+            DemoReferral(
+                names["declined"],
+                reasons["declined"],
+                steps=((ATTEMPTED, 6), (DECLINED, 50)),
+                received_hours_ago=20 * 24,
+                new=True,
+                closes_record=ClosedReason.CHOSE_TO_STOP,
+            ),
+            # Three attempts over a week, then closed as unreachable; they had agreed to updates and
+            # later withdrew that consent, so the referrer no longer sees it.
+            DemoReferral(
+                names["unreachable"],
+                reasons["unreachable"],
+                steps=((ATTEMPTED, 10), (ATTEMPTED, 72), (ATTEMPTED, 7 * 24), (UNREACHABLE, 14 * 24)),
+                received_hours_ago=40 * 24,
+                new=True,
+                discharge_days=-1,
+                share="withdrawn",
+                closes_record=ClosedReason.UNREACHABLE,
+            ),
+        ),
+    )
+
+
+DEMO_REFERRALS: dict[str, OrgReferrals] = {
+    "harbor": _org_referrals(
+        "207",
+        (
+            DemoPartner(
+                "Bayview Hospital, inpatient unit",
+                PartnerKind.HOSPITAL,
+                email="discharge.planning@bayview.example.org",
+                phone="(207) 555-0170",
+                referrer=True,
+            ),
+            DemoPartner("Harbor Community Health Center", PartnerKind.CMHC, phone="(207) 555-0171"),
+            DemoPartner("Old Port Clinic", PartnerKind.CLINIC, active=False),
+        ),
+        {
+            "overdue": "Tamsin",
+            "fresh": "Coral",
+            "planned": "Isla",
+            "attempted": "Dune",
+            "engaged": "Rowan",
+            "handed_back": "Heron",
+            "declined": "Fennel",
+            "unreachable": "Gale",
+        },
+        {
+            "overdue": "Discharged yesterday after two weeks on the unit. Prefers afternoon calls.",
+            "fresh": "Asked for someone who has been through a first hospital stay. Happy to be texted.",
+            "planned": "Leaving the unit on Friday and worried about the first nights at home.",
+            "attempted": "Would like help getting back to work; said mornings are hard.",
+            "engaged": "Wants a peer in recovery alongside the outpatient program.",
+            "handed_back": "Support in the first weeks after discharge, then back to the clinic team.",
+            "declined": "Referred after an emergency visit; unsure about peer support.",
+            "unreachable": "Discharged to a shelter; phone number may change.",
+        },
+        attempted_hours=9 * 24 - 3,  # someone new, waiting nearly nine days in the intake queue
+    ),
+    "riverbend": _org_referrals(
+        "314",
+        (
+            DemoPartner(
+                "Riverbend Behavioral Health, inpatient unit",
+                PartnerKind.HOSPITAL,
+                email="referrals@rbh.example.org",
+                phone="(314) 555-0170",
+                referrer=True,
+            ),
+            DemoPartner("Mercy Street Clinic", PartnerKind.CLINIC, phone="(314) 555-0171"),
+        ),
+        {
+            "overdue": "Larkspur",
+            "fresh": "Laurel",
+            "planned": "Orrin",
+            "attempted": "Yarrow",  # already waiting nine days in the intake queue
+            "engaged": "Saffron",
+            "handed_back": "Reed",
+            "declined": "Kai",
+            "unreachable": "Lumen",
+        },
+        {
+            "overdue": "Young adult, discharged yesterday; interested in a group with people their age.",
+            "fresh": "Parent of a teenager just admitted; would like to talk to another parent.",
+            "planned": "Leaving the unit next week; has asked for a peer who hears voices too.",
+            "attempted": "Follow-up after the county crisis team visit; has not been reached yet.",
+            "engaged": "Would like a peer who understands eating disorders and LGBTQ+ life.",
+            "handed_back": "Peer support through the first month after discharge.",
+            "declined": "Offered peer support at discharge; wanted time to think.",
+            "unreachable": "Left the unit early; only a work phone number on file.",
+        },
+        attempted_hours=None,  # Yarrow, received when their record was made
+    ),
+}
+
+
+def _signed_form(person: str, recipient: str, organisation: Organisation) -> bytes:
+    """A one-page PDF standing in for the scanned, signed consent form (demo only)."""
+    from reportlab.lib.pagesizes import LETTER  # type: ignore[import-untyped]
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=LETTER, invariant=True)
+    canvas.setTitle("Consent to share updates")
+    lines = [
+        f"{organisation.name}: consent to share updates",
+        "",
+        f"I, {person}, agree that {organisation.name} may tell {recipient}",
+        "whether they have reached me and how my peer support is going.",
+        "No notes of what I talk about are shared. I may withdraw this at any time.",
+        "",
+        f"Signed: {person}        (demo data: an invented person)",
+    ]
+    y = 720
+    for line in lines:
+        canvas.drawString(72, y, line)
+        y -= 20
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+class _ReferralLoader:
+    def __init__(self, organisation: Organisation, spec: OrgReferrals) -> None:
+        self.organisation = organisation
+        self.spec = spec
+        self.coordinator = User.objects.get(email=f"coordinator@{organisation.slug}.demo")
+        self.referrer = User.objects.get(email=f"referrer@{organisation.slug}.demo")
+        self.now = timezone.now()
+        self.tz = ZoneInfo(organisation.timezone)
+
+    def partners(self) -> list[PartnerOrganisation]:
+        existing = {p.name: p for p in PartnerOrganisation.objects.filter(organisation=self.organisation)}
+        made = []
+        for demo in self.spec.partners:
+            partner = existing.get(demo.name) or referrals.partner_create(
+                acting_user=self.coordinator,
+                organisation=self.organisation,
+                name=demo.name,
+                kind=demo.kind,
+                contact_email=demo.email,
+                contact_phone=demo.phone,
+            )
+            if demo.referrer and demo.name not in existing:
+                referrals.partner_set_referrers(
+                    acting_user=self.coordinator, partner=partner, referrers=[self.referrer]
+                )
+            made.append(partner)
+        return made
+
+    def load(self) -> None:
+        partners = self.partners()
+        for number, demo in enumerate(self.spec.referrals):
+            participant = Participant.objects.filter(organisation=self.organisation, preferred_name=demo.name).first()
+            if participant is not None and Referral.objects.filter(participant=participant).exists():
+                continue  # already loaded
+            self.referral(number, demo, participant, partners)
+        # Inactive partners are switched off only after the referrals, so a second run finds them.
+        for listed, partner in zip(self.spec.partners, partners, strict=True):
+            if not listed.active and partner.is_active:
+                referrals.partner_update(acting_user=self.coordinator, partner=partner, is_active=False)
+
+    def _received(self, demo: DemoReferral, participant: Participant | None) -> tuple[datetime, date | None]:
+        """When it was received and the discharge day."""
+        if demo.anchored:
+            assert participant is not None
+            first = ContactRecord.objects.filter(participant=participant).order_by("occurred_at").first()
+            if first is None:
+                raise ValidationError(f"demo: {demo.name} needs a contact record to anchor the referral on")
+            received = first.occurred_at - timedelta(days=3)
+            return received, timezone.localdate(first.occurred_at, self.tz) - timedelta(days=2)
+        if demo.received_hours_ago is None:
+            assert participant is not None
+            received = participant.created_at
+        else:
+            received = self.now - timedelta(hours=demo.received_hours_ago)
+        discharge = None
+        if demo.discharge_days is not None:
+            discharge = timezone.localdate(received, self.tz) + timedelta(days=demo.discharge_days)
+        return received, discharge
+
+    def referral(
+        self, number: int, demo: DemoReferral, participant: Participant | None, partners: list[PartnerOrganisation]
+    ) -> None:
+        partner = partners[demo.partner] if demo.partner is not None else None
+        referrer = self.referrer if demo.named_referrer else None
+        acting = self.referrer if demo.by_referrer and demo.named_referrer else self.coordinator
+        received, discharge = self._received(demo, participant)
+        recipient = referrals.recipient_name(referrer=referrer, partner=partner)
+        upload = None
+        if demo.share == "signed":
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            content = _signed_form(demo.name, recipient, self.organisation)
+            upload = SimpleUploadedFile("signed-consent.pdf", content, content_type="application/pdf")
+        consent = None
+        if demo.share in ("e_signature", "withdrawn") and participant is not None:
+            consent = self._share_consent(participant, recipient)
+        elif not demo.share and participant is not None:
+            # Someone already here who agreed to updates earlier: that consent goes with the referral.
+            consent = referrals.share_consents(participant).filter(recipient=recipient).first()
+        new_person = None
+        if participant is None:
+            new_person = {"preferred_name": demo.name, "phone": f"({self.spec.area_code}) 555-01{85 + number:02d}"}
+        # The referral as the form sends it; the discharge day is checked against today, so it is
+        # given here and moved with the other dates below.
+        referral = referrals.referral_submit(
+            acting_user=acting,
+            organisation=self.organisation,
+            participant=participant,
+            new_person=new_person,
+            partner=partner,
+            referrer=referrer,
+            reason=demo.reason,
+            urgency=demo.urgency,
+            consent_attested=True,
+            consent=consent,
+            consent_document=upload,
+        )
+        participant = referral.participant
+        if consent is None and demo.share in ("e_signature", "withdrawn"):
+            consent = self._share_consent(participant, recipient)
+            Referral.objects.filter(pk=referral.pk).update(consent=consent)
+            referral.consent = consent
+        self._backdate_event(referral, received)
+        stamps: dict[str, datetime] = {}
+        for status, hours in demo.steps:
+            at = min(received + timedelta(hours=hours), self.now - timedelta(minutes=20))
+            referral = referrals.referral_advance(acting_user=self.coordinator, referral=referral, status=status)
+            self._backdate_event(referral, at)
+            stamps.setdefault(status, at)
+        closed = demo.steps[-1][1] if demo.steps and demo.steps[-1][0] in (HANDED_BACK, DECLINED, UNREACHABLE) else None
+        Referral.objects.filter(pk=referral.pk).update(
+            received_at=received,
+            created_at=received,
+            updated_at=received,
+            discharge_date=discharge,
+            first_attempt_at=stamps.get(ATTEMPTED),
+            engaged_at=stamps.get(ENGAGED),
+            closed_at=min(received + timedelta(hours=closed), self.now - timedelta(minutes=20)) if closed else None,
+        )
+        if referral.consent_id:
+            Consent.objects.filter(pk=referral.consent_id).update(granted_at=received)
+            ConsentDocument.objects.filter(consent=referral.consent_id).update(uploaded_at=received)
+        if consent is not None and demo.share == "withdrawn":
+            services.consent_withdraw(acting_user=self.coordinator, consent=consent)
+            Consent.objects.filter(pk=consent.pk).update(withdrawn_at=received + timedelta(days=10))
+        if new_person is not None:
+            Participant.objects.filter(pk=participant.pk).update(created_at=received, updated_at=received)
+            if demo.closes_record:
+                services.participant_set_status(
+                    acting_user=self.coordinator,
+                    participant=participant,
+                    status=ParticipantStatus.CLOSED,
+                    closed_reason=demo.closes_record,
+                )
+                Participant.objects.filter(pk=participant.pk).update(closed_at=received + timedelta(hours=closed or 0))
+
+    def _share_consent(self, participant: Participant, recipient: str) -> Consent:
+        return services.consent_grant(
+            acting_user=self.coordinator,
+            participant=participant,
+            purpose=ConsentPurpose.SHARE_REFERRER,
+            given_by=ConsentGivenBy.SELF,
+            method=ConsentMethod.E_SIGNATURE,
+            signature=participant.legal_name or participant.preferred_name,
+            recipient=recipient,
+        )
+
+    @staticmethod
+    def _backdate_event(referral: Referral, at: datetime) -> None:
+        newest = ReferralEvent.objects.filter(referral=referral).order_by("-at").first()
+        assert newest is not None
+        ReferralEvent.objects.filter(pk=newest.pk).update(at=at)
+
+
+def load_referrals(organisation: Organisation, spec: OrgReferrals) -> None:
+    """Partners and referrals for one demo organisation (inside its tenant scope). Idempotent."""
+    _ReferralLoader(organisation, spec).load()

@@ -3,6 +3,7 @@ every organisation filled, and the audit chain whole afterwards."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -144,6 +145,53 @@ def test_demo_youth_consent_follows_the_rules(demo: dict[str, int]) -> None:
         for p in Participant.objects.filter(date_of_birth__isnull=False):
             ages.setdefault(p.organisation.slug, set()).add(services.participant_age(p))
     assert {13, 15, 17} <= ages["harbor"] and {13, 15, 17} <= ages["riverbend"]
+
+
+def test_demo_referrals_at_every_stage(demo: dict[str, int]) -> None:
+    from alongside.people import referrals
+    from alongside.people.models import ConsentDocument, PartnerOrganisation, Referral, ReferralStatus
+
+    now = timezone.now()
+    for spec in DEMO_PEOPLE:
+        organisation = Organisation.objects.get(slug=spec.slug)
+        with tenant_scope(organisation):
+            referrer = organisation.memberships.get(user__email=f"referrer@{spec.slug}.demo").user
+            partners = list(PartnerOrganisation.objects.all())
+            assert any(referrer in p.referrers.all() for p in partners)
+            assert all(p.is_active for p in partners if p.name != "Old Port Clinic")
+            all_referrals = list(
+                Referral.objects.select_related("participant__organisation", "partner", "referrer", "consent")
+            )
+            assert {r.status for r in all_referrals} == set(ReferralStatus.values)
+            clocks = {r.participant.preferred_name: referrals.overdue(r, now) for r in all_referrals}
+            # One received more than 48 hours ago without an attempt; one just in; a 7-day follow-up
+            # overdue; one met by a contact two days after discharge.
+            assert any("first_attempt" in c for c in clocks.values())
+            assert any(r.status == "received" and not clocks[r.participant.preferred_name] for r in all_referrals)
+            assert any("follow_up_7" in c for c in clocks.values())
+            met = [
+                r
+                for r in all_referrals
+                if r.discharge_date
+                and r.status in ("engaged", "handed_back")
+                and r.discharge_date <= timezone.localdate() - timedelta(days=8)
+            ]
+            assert met and all(referrals.referral_clocks(r, now)[1].state == referrals.CLOCK_MET for r in met)
+            # Every step is timestamped in order, and none in the future.
+            for r in all_referrals:
+                times = [e.at for e in r.events.order_by("at")]
+                assert times[0] == r.received_at and times == sorted(times) and times[-1] <= now
+                assert [e.status for e in r.events.order_by("at")][0] == "received"
+            # Some referrers see the status (one on an uploaded form), some do not, one withdrew.
+            mine = [r for r in all_referrals if r.referrer_id == referrer.pk]
+            visible = referrals.referrer_visibility(mine)
+            assert any(visible.values()) and not all(visible.values())
+            assert ConsentDocument.objects.filter(consent__in=[r.consent for r in mine if r.consent]).exists()
+            assert any(r.consent and r.consent.withdrawn_at for r in mine)
+            # People first met through a referral who declined or could not be reached are closed.
+            for r in all_referrals:
+                if r.status in ("declined", "unreachable") and r.participant.source == "referral":
+                    assert r.participant.status == "closed"
 
 
 def test_demo_audit_chain_verifies(demo: dict[str, int]) -> None:
