@@ -51,6 +51,12 @@ from alongside.people.models import (
     EnrolmentStatus,
     Participant,
     ParticipantStatus,
+    PartnerKind,
+    PartnerOrganisation,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+    ReferralUrgency,
     ServiceModel,
     Source,
 )
@@ -108,6 +114,9 @@ class PeopleSeedReport:
     consents: int = 0
     contacts: int = 0
     audit_events: int = 0
+    partners: int = 0
+    referrals: int = 0
+    referral_events: int = 0
     seconds: float = 0.0
     by_status: dict[str, int] = field(default_factory=dict)
 
@@ -118,6 +127,9 @@ class PeopleSeedReport:
             ("enrolments", self.enrolments),
             ("consents", self.consents),
             ("contact records", self.contacts),
+            ("partners", self.partners),
+            ("referrals", self.referrals),
+            ("  referral steps", self.referral_events),
             ("people audit events", self.audit_events),
         ]
 
@@ -369,12 +381,14 @@ def load_people_seed(*, size: str, seed: int) -> PeopleSeedReport:
     started = time.perf_counter()
     rng = random.Random(f"people:{seed}")  # noqa: S311 - reproducible benchmark data, not secrets
     planner = _Planner(rng, PEOPLE_SIZES[size], timezone.now())
+    referral_planner = _ReferralPlanner(rng, REFERRAL_SIZES[size], planner.now)
+    referrers = _referrers_by_organisation()
     report = PeopleSeedReport()
     by_status: dict[str, int] = {}
     contacts = _RowWriter(ContactRecord, memo=("organisation_id", "participant_id", "program_id", "peer_id", "topics"))
     with (
         unscoped("the seed bulk-loads many organisations at once, in one transaction"),
-        _keep_timestamps(Participant, Enrolment),
+        _keep_timestamps(Participant, Enrolment, PartnerOrganisation, Referral),
     ):
         for org in _seeded_organisations():
             if not org.peers or len(org.programs) < len(PROGRAM_MIX):
@@ -386,6 +400,14 @@ def load_people_seed(*, size: str, seed: int) -> PeopleSeedReport:
             for s in supported:
                 for contact in planner.contacts(org, s):
                     contacts.add(contact)
+            referral_rows = referral_planner.organisation(org, participants, referrers.get(org.organisation.pk, []))
+            PartnerOrganisation.objects.bulk_create(referral_rows.partners, batch_size=BATCH)
+            PartnerOrganisation.referrers.through.objects.bulk_create(referral_rows.links, batch_size=BATCH)
+            Referral.objects.bulk_create(referral_rows.referrals, batch_size=BATCH)
+            ReferralEvent.objects.bulk_create(referral_rows.events, batch_size=BATCH)
+            report.partners += len(referral_rows.partners)
+            report.referrals += len(referral_rows.referrals)
+            report.referral_events += len(referral_rows.events)
             record(None, "seed.load_people", org.organisation)
             report.participants += len(participants)
             report.enrolments += len(supported)
@@ -399,3 +421,132 @@ def load_people_seed(*, size: str, seed: int) -> PeopleSeedReport:
     report.enquiries = by_status.get(ParticipantStatus.ENQUIRY, 0)
     report.seconds = time.perf_counter() - started
     return report
+
+
+# --- Care-team referrals ------------------------------------------------------------------------
+# Per organisation: two to four partners (the organisation's referrers linked to the first), and
+# referrals of its people over the last six months. Older ones are closed (handed back, declined,
+# unreachable); recent ones are open, a few past their 48-hour first-attempt clock. Six in ten
+# came with a discharge date near the day they were received. Every step is a ReferralEvent. The
+# reason is one fixed sentence, encrypted on each row.
+
+REFERRAL_SIZES: dict[str, tuple[int, int]] = {"small": (2, 5), "medium": (5, 15), "large": (15, 35)}
+REFERRAL_REASON = "Leaving an inpatient stay; would like a peer supporter to reach out."
+PARTNER_NAMES = [
+    ("General Hospital, inpatient unit", PartnerKind.HOSPITAL),
+    ("Community Mental Health Center", PartnerKind.CMHC),
+    ("Family Medicine Clinic", PartnerKind.CLINIC),
+    ("County Crisis Team", PartnerKind.OTHER),
+]
+S = ReferralStatus
+# Closed referrals: how they ended, and how likely each is.
+ENDINGS = [(S.HANDED_BACK, 45), (S.DECLINED, 20), (S.UNREACHABLE, 35)]
+
+
+@dataclass
+class _ReferralRows:
+    partners: list[PartnerOrganisation] = field(default_factory=list)
+    links: list[Any] = field(default_factory=list)
+    referrals: list[Referral] = field(default_factory=list)
+    events: list[ReferralEvent] = field(default_factory=list)
+
+
+def _referrers_by_organisation() -> dict[uuid.UUID, list[uuid.UUID]]:
+    with unscoped("the seed reads every seeded organisation's referrer accounts at once"):
+        found: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for org_id, user_id in (
+            Membership.objects.filter(
+                organisation__slug__startswith=SLUG_PREFIX, role=Role.REFERRER, is_active=True, user__is_active=True
+            )
+            .order_by("organisation_id", "user__email")
+            .values_list("organisation_id", "user_id")
+        ):
+            found.setdefault(org_id, []).append(user_id)
+    return found
+
+
+class _ReferralPlanner:
+    def __init__(self, rng: random.Random, size: tuple[int, int], now: datetime) -> None:
+        self.rng = rng
+        self.size = size
+        self.now = now
+
+    def organisation(self, org: _Org, people: list[Participant], referrers: list[uuid.UUID]) -> _ReferralRows:
+        rng, now = self.rng, self.now
+        rows = _ReferralRows()
+        city = org.organisation.name.split(" ")[0]
+        for name, kind in PARTNER_NAMES[: rng.randint(2, len(PARTNER_NAMES))]:
+            created = now - timedelta(days=400)
+            rows.partners.append(
+                PartnerOrganisation(
+                    organisation=org.organisation,
+                    name=f"{city} {name}",
+                    kind=kind,
+                    contact_email=f"referrals.{kind}@example.org",
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
+        through = PartnerOrganisation.referrers.through
+        rows.links = [through(partnerorganisation_id=rows.partners[0].pk, user_id=user_id) for user_id in referrers]
+        if not people:
+            return rows
+        for _ in range(rng.randint(*self.size)):
+            self.referral(rows, org, rng.choice(people), referrers)
+        return rows
+
+    def referral(self, rows: _ReferralRows, org: _Org, person: Participant, referrers: list[uuid.UUID]) -> None:
+        rng, now = self.rng, self.now
+        age = timedelta(hours=rng.randint(1, 180 * 24))
+        received = now - age
+        referrer = rng.choice(referrers) if referrers and rng.random() < 0.7 else None
+        # Open when recent: received (a few past 48 hours), attempted, engaged; closed when older.
+        if age < timedelta(days=2):
+            path = [S.RECEIVED]
+        elif age < timedelta(days=45) and rng.random() < 0.6:
+            path = rng.choices(
+                [[S.RECEIVED], [S.RECEIVED, S.CONTACT_ATTEMPTED], [S.RECEIVED, S.CONTACT_ATTEMPTED, S.ENGAGED]],
+                weights=[1, 4, 5],
+            )[0]
+        else:
+            ending = rng.choices([e for e, _w in ENDINGS], weights=[w for _e, w in ENDINGS])[0]
+            path = {
+                S.HANDED_BACK: [S.RECEIVED, S.CONTACT_ATTEMPTED, S.ENGAGED, S.HANDED_BACK],
+                S.DECLINED: [S.RECEIVED, S.CONTACT_ATTEMPTED, S.DECLINED],
+                S.UNREACHABLE: [S.RECEIVED, S.CONTACT_ATTEMPTED, S.CONTACT_ATTEMPTED, S.UNREACHABLE],
+            }[ending]
+        # Each step a while after the one before, never in the future.
+        times = [received]
+        for step in path[1:]:
+            gap = (
+                timedelta(hours=rng.randint(4, 60))
+                if step == S.CONTACT_ATTEMPTED
+                else timedelta(days=rng.randint(1, 21))
+            )
+            soon_after = times[-1] + timedelta(seconds=1)
+            times.append(max(soon_after, min(times[-1] + gap, now - timedelta(minutes=rng.randint(1, 60)))))
+        discharge = (received + timedelta(days=rng.randint(-2, 3))).date() if rng.random() < 0.6 else None
+        status = path[-1]
+        referral = Referral(
+            organisation=org.organisation,
+            partner=rng.choice(rows.partners),
+            referrer_id=referrer,
+            participant=person,
+            reason=REFERRAL_REASON,
+            discharge_date=discharge,
+            urgency=rng.choices(ReferralUrgency.values, weights=[6, 3, 1])[0],
+            consent_attested=True,
+            status=status,
+            received_at=received,
+            first_attempt_at=next((t for s, t in zip(path, times, strict=True) if s == S.CONTACT_ATTEMPTED), None),
+            engaged_at=next((t for s, t in zip(path, times, strict=True) if s == S.ENGAGED), None),
+            closed_at=times[-1] if status in (S.HANDED_BACK, S.DECLINED, S.UNREACHABLE) else None,
+            created_by_id=referrer,
+            created_at=received,
+            updated_at=times[-1],
+        )
+        rows.referrals.append(referral)
+        rows.events.extend(
+            ReferralEvent(organisation=org.organisation, referral=referral, status=step, at=at, by_id=referrer)
+            for step, at in zip(path, times, strict=True)
+        )

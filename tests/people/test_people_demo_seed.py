@@ -234,3 +234,31 @@ def test_small_seed_fills_every_organisation(settings: Any) -> None:
     events = AuditEvent.objects.filter(action="seed.load_people")
     assert {e.organisation_id for e in events} == {o.pk for o in organisations} and events.count() == 3
     _verify()
+
+
+def test_small_seed_has_referrals_at_every_step(settings: Any) -> None:
+    from alongside.people import referrals
+    from alongside.people.models import PartnerOrganisation, Referral, ReferralEvent
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed", "--size", "small", stdout=out)
+    printed = dict(line.strip().rsplit(None, 1) for line in out.getvalue().splitlines() if line.startswith("  "))
+    with unscoped("test: seeded referral totals"):
+        assert printed["referrals"] == str(Referral.objects.count()) != "0"
+        assert printed["referral steps"] == str(ReferralEvent.objects.count())
+        assert printed["partners"] == str(PartnerOrganisation.objects.count())
+    now = timezone.now()
+    for organisation in Organisation.objects.filter(slug__startswith="seed-"):
+        with tenant_scope(organisation):
+            rows = list(Referral.objects.select_related("participant", "partner"))
+            assert rows and all(
+                r.participant.organisation_id == r.partner.organisation_id == organisation.pk for r in rows
+            )
+            assert PartnerOrganisation.objects.filter(referrers__isnull=False).exists()
+            for r in rows:
+                steps = list(r.events.order_by("at", "id").values_list("status", "at"))
+                assert steps[0] == ("received", r.received_at) and steps[-1][0] == r.status
+                assert all(at <= now for _s, at in steps)
+                assert r.reason == "Leaving an inpatient stay; would like a peer supporter to reach out."
+                assert referrals.overdue(r, now) is not None
