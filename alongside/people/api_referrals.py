@@ -41,6 +41,7 @@ from alongside.people import fhir, referrals, selectors, services
 from alongside.people.access import access_participant, visible_participants
 from alongside.people.api import DateOfBirth, Email, Phone, PreferredName, _one_of, _renamed
 from alongside.people.models import (
+    REFERRAL_FINAL_STATUSES,
     Consent,
     ConsentGivenBy,
     ConsentPurpose,
@@ -216,7 +217,9 @@ class ReferralPage(Schema):
 class ReferralFilter(PageParams):
     # The shared PageParams leaves offset unbounded, and SQLite fails (500) on an offset past 2**63.
     offset: int = Field(default=0, ge=0, le=2**31 - 1)
-    status: Annotated[str, _one_of(ReferralStatus, blank=True)] = ""
+    status: Annotated[str, _one_of(ReferralStatus, blank=True)] = Field(
+        default="", description=f"One of {', '.join(ReferralStatus.values)}"
+    )
     partner: UUID | None = Field(default=None, description="Only this partner's referrals")
     overdue: bool | None = Field(default=None, description="true: only those with an overdue clock; false: none")
 
@@ -450,13 +453,17 @@ def referral_list(request: HttpRequest, org_slug: str, filters: Query[ReferralFi
         staff = _is_staff(org)
         if filters.status:
             qs = qs.filter(status=filters.status)
+        shared: set[UUID] | None = None
         if filters.overdue is not None or (filters.status and not staff):
-            # Clocks are computed, not stored: pick the matching ids over the filtered set (a constant
-            # number of queries), then page through them. A referrer's filters only ever match
-            # referrals whose status they may see, so a filter never tells them more than the list.
+            # Clocks are computed, not stored: pick the matches over the filtered set (a constant
+            # number of queries, memory in proportion to that set), then page through them. A
+            # referrer's filters only ever match referrals whose status they may see, so a filter
+            # never tells them more than the list does.
+            if filters.overdue:
+                qs = qs.exclude(status__in=REFERRAL_FINAL_STATUSES)  # a closed referral has no clock running
             candidates = list(qs)
             times = _contact_times(candidates)
-            shared = statuses_shared(candidates, at=now) if not staff else set()
+            shared = statuses_shared(candidates, at=now)
             keep = []
             for r in candidates:
                 if not staff and r.pk not in shared:
@@ -473,7 +480,8 @@ def referral_list(request: HttpRequest, org_slug: str, filters: Query[ReferralFi
             count = qs.count()
             items = list(qs[filters.offset : filters.offset + filters.limit])
             times = _contact_times(items)
-        shared = statuses_shared(items, at=now)
+        if shared is None:
+            shared = statuses_shared(items, at=now)
         return {
             "count": count,
             "items": [
