@@ -11,10 +11,10 @@ the median to ``/healthz``'s median measured in the same run, and the SQL querie
 both organisations: a page whose count grows with the organisation's size has an N+1 query.
 
 The people pages act as that organisation's admin (intake queue, a participant's profile: the
-participant with the most contact records) and as the peer supporter with the largest caseload
-(caseload). A page whose view still raises ``NotImplementedError`` is skipped with a note. The last
-line printed is one JSON object: page → {p50_ms, p95_ms, ratio, queries_small, queries_large}, the
-timings for the largest organisation.
+participant with the most contact records; the referral board and its overdue view) and as the
+peer supporter with the largest caseload (caseload). A page whose view still raises
+``NotImplementedError`` is skipped with a note. The last line printed is one JSON object: page →
+{p50_ms, p95_ms, ratio, queries_small, queries_large}, the timings for the largest organisation.
 
 DEBUG is switched off while measuring (as in the test suite and in production), so Django does not
 keep a log of every query.
@@ -64,6 +64,9 @@ class Persona:
     caseload: int  # open records of the peer supporter with the largest caseload
     participant_id: str  # the participant with the most contact records
     contacts: int
+    referrals: int  # all referrals of the organisation
+    open_referrals: int
+    overdue_referrals: int
 
 
 @dataclass
@@ -89,6 +92,8 @@ PAGES = [
     Page("intake queue", lambda o: f"/app/{o.slug}/intake/", "admin"),
     Page("caseload (a peer)", lambda o: f"/app/{o.slug}/caseload/", "peer"),
     Page("participant profile", lambda o: f"/app/{o.slug}/people/{o.participant_id}/", "admin"),
+    Page("referral board", lambda o: f"/app/{o.slug}/referrals/", "admin"),
+    Page("referral board (overdue)", lambda o: f"/app/{o.slug}/referrals/?overdue=on", "admin"),
     Page("API GET /me", lambda o: "/api/v1/me", "api"),
     Page("API program list", lambda o: f"/api/v1/organisations/{o.slug}/programs", "api"),
 ]
@@ -96,7 +101,12 @@ PAGES = [
 # Audit rows written for the access-log page, so it has several pages to show (see top_up_audit).
 AUDIT_EVENTS = {"small": 30, "large": 400}
 # The pages with a p95 target at seed size large (milliseconds, largest organisation).
-P95_TARGETS = {"intake queue": 100.0, "caseload (a peer)": 100.0}
+P95_TARGETS = {
+    "intake queue": 100.0,
+    "caseload (a peer)": 100.0,
+    "referral board": 100.0,
+    "referral board (overdue)": 100.0,
+}
 
 
 def signed_in_client(user: Any) -> Any:
@@ -143,6 +153,21 @@ def busiest(organisation: Any, peers: list[Any]) -> tuple[Any, int, str, int]:
     return peer, loads.get(peer.pk, 0), participant_id, contacts
 
 
+def referral_counts(organisation: Any) -> tuple[int, int, int]:
+    """(all referrals, open ones, open ones with an overdue clock) of one organisation."""
+    from django.utils import timezone
+
+    from alongside.core.tenancy import tenant_scope
+    from alongside.people import referrals
+    from alongside.people.models import Referral
+
+    with tenant_scope(organisation):
+        total = Referral.objects.count()
+        open_count = Referral.objects.filter(status__in=referrals.OPEN_STATUSES).count()
+        overdue_count = len(referrals.overdue_referrals(organisation, timezone.now()))
+    return total, open_count, overdue_count
+
+
 def persona(organisation: Any, which: str) -> Persona:
     from alongside.accounts import services
     from alongside.accounts.models import Membership, Program, Role
@@ -165,6 +190,7 @@ def persona(organisation: Any, which: str) -> Persona:
     _token, plain = services.api_token_create(acting_user=admin, user=admin, name="benchmark")
     plain_peers = [u for u in by_role[Role.PEER] if roles_of[u.pk] == {Role.PEER}]
     peer, caseload, participant_id, contacts = busiest(organisation, plain_peers)
+    total, open_count, overdue_count = referral_counts(organisation)
     return Persona(
         slug=organisation.slug,
         staff=len(staff),
@@ -178,6 +204,9 @@ def persona(organisation: Any, which: str) -> Persona:
         caseload=caseload,
         participant_id=participant_id,
         contacts=contacts,
+        referrals=total,
+        open_referrals=open_count,
+        overdue_referrals=overdue_count,
     )
 
 
@@ -249,6 +278,25 @@ def ensure_people(size: str) -> None:
     print(f"  {report.participants} participants, {report.contacts} contact records in {report.seconds:.1f} s")
 
 
+def ensure_referrals(size: str) -> None:
+    """A database seeded before referrals were: add partners and referrals (same transaction rules)."""
+    from django.db import transaction
+
+    from alongside.accounts.seed import DEFAULT_SEED
+    from alongside.core.tenancy import unscoped
+    from alongside.people.models import PartnerOrganisation
+    from alongside.people.seed import load_referral_seed
+
+    with unscoped("benchmark set-up: are there seeded partners at all"):
+        if PartnerOrganisation.objects.filter(organisation__slug__startswith="seed-").exists():
+            return
+    print(f"Seeded organisations have no referrals yet: loading them (size {size}) ...")
+    started = time.perf_counter()
+    with transaction.atomic():
+        partners, referrals = load_referral_seed(size=size, seed=DEFAULT_SEED)
+    print(f"  {partners} partners, {referrals} referrals in {time.perf_counter() - started:.1f} s")
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
@@ -274,6 +322,7 @@ def main() -> None:
     if not seed_organisations_exist():
         call_command("seed", size=args.size)
     ensure_people(args.size)
+    ensure_referrals(args.size)
     seeded = list(
         Organisation.objects.filter(slug__startswith="seed-")
         .annotate(staff=Count("memberships__user", distinct=True))
@@ -295,7 +344,8 @@ def main() -> None:
         for label, who in (("smallest", small), ("largest", large)):
             print(
                 f"  {label} organisation: {who.slug}: {who.staff} staff, {who.audit_events} access-log rows, "
-                f"a caseload of {who.caseload}, a profile with {who.contacts} contact records"
+                f"a caseload of {who.caseload}, a profile with {who.contacts} contact records, "
+                f"{who.referrals} referrals ({who.open_referrals} open, {who.overdue_referrals} overdue)"
             )
         anonymous = Client()
         pages = [page for page in PAGES if available(page, small, anonymous) and available(page, large, anonymous)]

@@ -550,3 +550,32 @@ class _ReferralPlanner:
             ReferralEvent(organisation=org.organisation, referral=referral, status=step, at=at, by_id=referrer)
             for step, at in zip(path, times, strict=True)
         )
+
+
+def load_referral_seed(*, size: str, seed: int) -> tuple[int, int]:
+    """Referrals for a database seeded before they existed (``benchmarks/pages.py``): partners and
+    referrals for every seeded organisation that has people but no partners yet. One
+    ``seed.load_referrals`` audit event per organisation. Returns (partners, referrals)."""
+    if size not in REFERRAL_SIZES:
+        raise ValueError(f"size must be one of {', '.join(REFERRAL_SIZES)}")
+    rng = random.Random(f"referrals:{seed}")  # noqa: S311 - reproducible benchmark data, not secrets
+    planner = _ReferralPlanner(rng, REFERRAL_SIZES[size], timezone.now())
+    referrers = _referrers_by_organisation()
+    partners = referrals = 0
+    with (
+        unscoped("the seed bulk-loads many organisations at once, in one transaction"),
+        _keep_timestamps(PartnerOrganisation, Referral),
+    ):
+        for org in _seeded_organisations():
+            if PartnerOrganisation.objects.filter(organisation=org.organisation).exists():
+                continue
+            people = list(Participant.objects.filter(organisation=org.organisation).only("id", "organisation_id"))
+            rows = planner.organisation(org, people, referrers.get(org.organisation.pk, []))
+            PartnerOrganisation.objects.bulk_create(rows.partners, batch_size=BATCH)
+            PartnerOrganisation.referrers.through.objects.bulk_create(rows.links, batch_size=BATCH)
+            Referral.objects.bulk_create(rows.referrals, batch_size=BATCH)
+            ReferralEvent.objects.bulk_create(rows.events, batch_size=BATCH)
+            record(None, "seed.load_referrals", org.organisation)
+            partners += len(rows.partners)
+            referrals += len(rows.referrals)
+    return partners, referrals
