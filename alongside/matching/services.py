@@ -79,10 +79,14 @@ def _role(acting_user: User | None) -> str | None:
 # --- Locks (one helper per lock shape) -----------------------------------------------------------
 
 
+# ``of=("self",)``: lock only the named row, not the rows joined by select_related (the
+# organisation, the program, the user), which would serialise every match in the organisation.
+
+
 def _lock_peer_profile(organisation_id: Any, peer_id: Any) -> PeerProfile | None:
     """The peer's profile row: every change to their caseload queues behind this lock."""
     return (
-        PeerProfile.objects.select_for_update()
+        PeerProfile.objects.select_for_update(of=("self",))
         .filter(organisation=organisation_id, user_id=peer_id)
         .select_related("user")
         .first()
@@ -91,7 +95,7 @@ def _lock_peer_profile(organisation_id: Any, peer_id: Any) -> PeerProfile | None
 
 def _lock_request(request: MatchRequest) -> MatchRequest:
     return (
-        MatchRequest.objects.select_for_update()
+        MatchRequest.objects.select_for_update(of=("self",))
         .select_related("participant", "program", "organisation")
         .get(pk=request.pk, organisation=request.organisation_id)
     )
@@ -99,7 +103,7 @@ def _lock_request(request: MatchRequest) -> MatchRequest:
 
 def _lock_match(match: Match) -> Match:
     return (
-        Match.objects.select_for_update()
+        Match.objects.select_for_update(of=("self",))
         .select_related("participant", "request", "peer", "organisation")
         .get(pk=match.pk, organisation=match.organisation_id)
     )
