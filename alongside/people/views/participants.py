@@ -327,7 +327,7 @@ def participant_export(request: HttpRequest, org: OrgContext, participant_id: st
         response["Content-Disposition"] = f'attachment; filename="participant-{participant.pk}.json"'
         return response
     if request.GET.get("format") == "pdf":
-        response = HttpResponse(export_pdf(data, organisation=org.organisation), content_type="application/pdf")
-        response["Content-Disposition"] = attachment_disposition(f"participant-{participant.pk}.pdf")
-        return response
+        pdf = HttpResponse(export_pdf(data, organisation=org.organisation), content_type="application/pdf")
+        pdf["Content-Disposition"] = attachment_disposition(f"participant-{participant.pk}.pdf")
+        return pdf
     return render(request, "people/participants/export.html", {"org": org, "participant": participant, "data": data})
