@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -282,7 +282,9 @@ def overdue_referrals(organisation: Organisation, now: datetime) -> list[Overdue
         Referral.objects.filter(organisation=organisation)
         .exclude(status__in=REFERRAL_FINAL_STATUSES)
         .select_related("participant", "partner", "referrer")
-        .order_by("received_at")
+        # Lists never show the reason or the person's notes: not read, so not decrypted.
+        .defer("reason", "participant__notes")
+        .order_by("received_at", "id")
     )
     times = _contact_times(referrals)
     result = []
@@ -311,7 +313,7 @@ def follow_up_rates(organisation: Organisation, *, start: date, end: date, today
             discharge_date__gte=start,
             discharge_date__lt=end,
             discharge_date__lte=today - FOLLOW_UP_30,
-        )
+        ).only("id", "organisation_id", "participant_id", "discharge_date")  # not the encrypted reason
     )
     times = _contact_times(referrals)
     seven = thirty = 0
@@ -641,51 +643,28 @@ def share_consents(participant: Participant) -> QuerySet[Consent]:
     ).order_by("-granted_at")
 
 
-def referral_board(
-    organisation: Organisation,
-    *,
-    status: str = "",
-    partner_id: Any = None,
-    urgency: str = "",
-) -> QuerySet[Referral]:
-    """Open referrals, longest waiting first. The reason (encrypted) and the person's notes are not
-    read: the board never shows them."""
-    qs = Referral.objects.filter(organisation=organisation, status__in=[status] if status else OPEN_STATUSES)
-    if partner_id is not None:
-        qs = qs.filter(partner_id=partner_id)
-    if urgency:
-        qs = qs.filter(urgency=urgency)
-    return (
-        qs.select_related("participant", "partner", "referrer")
+@dataclass(frozen=True)
+class BoardRow:
+    referral: Referral
+    clocks: list[Clock]
+
+    @property
+    def is_overdue(self) -> bool:
+        return any(clock.is_overdue for clock in self.clocks)
+
+
+def open_board(organisation: Organisation, now: datetime) -> list[BoardRow]:
+    """Every open referral with its clocks, longest waiting first, in two queries however many
+    (the referrals, and their people's contact times). The board filters, counts and pages this
+    list: the overdue count needs every open referral's clocks anyway."""
+    rows = list(
+        Referral.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
+        .select_related("participant", "partner", "referrer")
         .defer("reason", "participant__notes")
         .order_by("received_at", "id")
     )
-
-
-def open_counts(organisation: Organisation) -> dict[str, int]:
-    """How many open referrals are at each step (one query)."""
-    rows = (
-        Referral.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
-        .values("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    counts: dict[str, int] = {str(s): 0 for s in OPEN_STATUSES}
-    counts.update({str(s): n for s, n in rows})
-    return counts
-
-
-def overdue_board(
-    organisation: Organisation, now: datetime, *, status: str = "", partner_id: Any = None, urgency: str = ""
-) -> list[OverdueReferral]:
-    """``overdue_referrals`` with the board's filters (the same two queries)."""
-    return [
-        item
-        for item in overdue_referrals(organisation, now)
-        if (not status or item.referral.status == status)
-        and (partner_id is None or item.referral.partner_id == partner_id)
-        and (not urgency or item.referral.urgency == urgency)
-    ]
+    times = _contact_times(rows)
+    return [BoardRow(r, referral_clocks(r, now, times.get(r.participant_id, []))) for r in rows]
 
 
 def my_referrals(organisation: Organisation, user: User) -> QuerySet[Referral]:
@@ -759,12 +738,6 @@ def referral_clocks(referral: Referral, now: datetime, contact_times: Iterable[d
         else:
             clocks.append(Clock(name, day, CLOCK_NOT_MET))
     return clocks
-
-
-def board_clocks(referrals: list[Referral], now: datetime) -> dict[Any, list[Clock]]:
-    """The clocks of a page of referrals: one query for the contact times, however many."""
-    times = _contact_times(referrals)
-    return {r.pk: referral_clocks(r, now, times.get(r.participant_id, [])) for r in referrals}
 
 
 def follow_up_period(days: int, today: date | None = None) -> tuple[date, date]:

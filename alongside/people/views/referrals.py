@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -273,18 +273,21 @@ def referral_board(request: HttpRequest, org: OrgContext) -> HttpResponse:
     period = data.get("period") or 90
 
     now = timezone.now()
-    page: Page[Any]
-    if overdue_only:
-        items = referrals.overdue_board(organisation, now, status=status, partner_id=partner_id, urgency=urgency)
-        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
-        page_referrals = [item.referral for item in page.object_list]
-    else:
-        qs = referrals.referral_board(organisation, status=status, partner_id=partner_id, urgency=urgency)
-        page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        page_referrals = list(page.object_list)
-    clocks = referrals.board_clocks(page_referrals, now)
-    rows = [{"referral": r, "clocks": _clocks(clocks[r.pk], now)} for r in page_referrals]
-    overdue_count = len(referrals.overdue_referrals(organisation, now)) if not overdue_only else None
+    board = referrals.open_board(organisation, now)
+    counts: dict[str, int] = {str(s): 0 for s in referrals.OPEN_STATUSES}
+    for item in board:
+        counts[item.referral.status] += 1
+    overdue_count = sum(item.is_overdue for item in board)
+    shown = [
+        item
+        for item in board
+        if (not status or item.referral.status == status)
+        and (partner_id is None or item.referral.partner_id == partner_id)
+        and (not urgency or item.referral.urgency == urgency)
+        and (not overdue_only or item.is_overdue)
+    ]
+    page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"referral": item.referral, "clocks": _clocks(item.clocks, now)} for item in page.object_list]
     start, end = referrals.follow_up_period(period)
     rates = referrals.follow_up_rates(organisation, start=start, end=end)
     query = request.GET.copy()
@@ -294,7 +297,7 @@ def referral_board(request: HttpRequest, org: OrgContext) -> HttpResponse:
         "filters": filters,
         "page": page,
         "rows": rows,
-        "counts": [(s, ReferralStatus(s).label, n) for s, n in referrals.open_counts(organisation).items()],
+        "counts": [(s, ReferralStatus(s).label, n) for s, n in counts.items()],
         "status": status,
         "overdue_only": overdue_only,
         "overdue_count": overdue_count,
