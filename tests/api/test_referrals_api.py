@@ -463,10 +463,8 @@ def test_minor_who_may_consent_alone_is_covered_only_by_their_own_consent(
         guardian = services.guardian_create(acting_user=harbor.user("coordinator"), participant=teen, name="Parent")
     name = harbor.user("referrer").display_name
     with scopes_disabled():
-        rule = services.consent_rule(teen)
-    if not rule.may_consent_alone:  # the organisation's ages decide; the test follows them
-        pytest.skip("this organisation's defaults do not let a 16-year-old consent alone")
-    # Recorded before the young person could consent alone? No: write it directly to test the rule.
+        assert services.consent_rule(teen).may_consent_alone  # from 16 by default
+    # A guardian's consent (written directly: the service would refuse it now) does not count.
     with scopes_disabled():
         Consent.objects.create(
             organisation=harbor.organisation,
@@ -535,6 +533,20 @@ def test_bulk_sharing_check_agrees_with_the_one_by_one_rule(harbor: Tenant, bayv
         guardian = Guardian.objects.create(organisation=harbor.organisation, participant=child, name="Parent")
     share(harbor, child, name, given_by="guardian", guardian=guardian, method="written", signature="")
     case(child)
+    teen = person(harbor, date_of_birth=today.replace(year=today.year - 16) - timedelta(days=3))
+    with scopes_disabled():  # a guardian's consent for a young person who may consent alone
+        teen_guardian = Guardian.objects.create(organisation=harbor.organisation, participant=teen, name="Parent")
+        Consent.objects.create(
+            organisation=harbor.organisation,
+            participant=teen,
+            purpose="share_referrer",
+            recipient=name,
+            given_by="guardian",
+            guardian=teen_guardian,
+            method="written",
+            granted_at=timezone.now(),
+        )
+    case(teen)
     with scopes_disabled():
         loaded = list(
             Referral.objects.filter(pk__in=[c.pk for c in cases]).select_related(
