@@ -423,10 +423,10 @@ def _names(items: Iterable[str], labels: Mapping[str, Any]) -> list[str]:
     return [str(labels.get(item, item)) for item in items]
 
 
-def _join(words: Sequence[str]) -> str:
+def _join(words: Sequence[str], pattern: str = "") -> str:
     if len(words) <= 1:
         return "".join(words)
-    return _("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
+    return (pattern or _("%(first)s and %(last)s")) % {"first": ", ".join(words[:-1]), "last": words[-1]}
 
 
 def _slot_words(slot: str) -> str:
@@ -470,9 +470,14 @@ def reason_text(reason: Reason, labels: Labels) -> str:
             words.append(_("other times"))
         return _("you are both free on %(items)s") % {"items": _join(words)}
     if reason.kind == "modality":
-        return _("you can both meet by %(items)s") % {
-            "items": _join([w.lower() for w in _names(items, labels.modalities)])
+        ways = {
+            "in_person": _("in person"),
+            "phone": _("by phone"),
+            "video": _("by video"),
+            "text": _("by text message"),
         }
+        words = [str(ways.get(item, labels.modalities.get(item, item))) for item in items]
+        return _("you can both meet %(ways)s") % {"ways": _join(words, _("%(first)s or %(last)s"))}
     if reason.kind == "specialty":
         return _("they offer the support you asked for (%(items)s)") % {
             "items": _join(_names(items, labels.specialties))

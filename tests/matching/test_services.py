@@ -156,7 +156,7 @@ def test_suggestions_are_the_suitable_peers_best_first_with_reasons_in_plain_wor
     assert suggestions[0].peer == best
     text = suggestions[0].explanation
     assert text.startswith("You both shared Alcohol; you both speak English and Spanish;")
-    assert "you are both free on Tuesday evenings" in text
+    assert "you are both free on Tuesday evenings; you can both meet by phone or by video." in text
     assert "PTSD" not in text  # the peer shares it, the person did not ask
     assert "Alcohol" not in suggestions[1].explanation
 
@@ -215,7 +215,7 @@ def test_in_person_only_needs_both_within_travelling_distance(harbor):
     request = make_request(harbor, modalities=["in_person"], latitude=39.80, longitude=-89.64, travel_km=15)
     suggestions = selectors.suggestions_for(request)
     assert [s.peer for s in suggestions] == [near]
-    assert "you can both meet by in person" in suggestions[0].explanation
+    assert "you can both meet in person" in suggestions[0].explanation
 
 
 def test_a_required_gender_is_a_must_and_a_preference_only_counts(harbor):
