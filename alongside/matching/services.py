@@ -72,7 +72,9 @@ def _choices() -> dict[str, set[str]]:
 
 
 def _role(acting_user: User | None) -> str | None:
-    """The person acting through their own link has no account: the audit row says so."""
+    """In a step the person takes (choosing, withdrawing, asking for someone else, pausing),
+    ``acting_user`` None is the person through their own link, with no account: the audit row
+    says "participant". Elsewhere None is the system (a command) and the row says so."""
     return "participant" if acting_user is None else None
 
 
@@ -326,7 +328,7 @@ def match_request_create(
         **details.fields,
     )
     request.experiences.set(details.experiences)
-    record(acting_user, "match_request.create", request, role=_role(acting_user))
+    record(acting_user, "match_request.create", request, role=_role(acting_user) if made_by == MadeBy.PERSON else None)
     return request
 
 
@@ -415,7 +417,7 @@ def _propose(*, acting_user: User | None, request: MatchRequest, peer: User, via
     )
     request.status = RequestStatus.SUGGESTED
     request.save(update_fields=["status", "updated_at"])
-    record(acting_user, action, match, role=_role(acting_user))
+    record(acting_user, action, match, role=_role(acting_user) if via == ProposedVia.PERSON else None)
     return match
 
 
@@ -602,6 +604,19 @@ def match_change_peer(*, acting_user: User | None, match: Match) -> MatchRequest
     request.save(update_fields=fields)
     record(acting_user, "match.change_peer", match, role=_role(acting_user))
     return request
+
+
+# --- Reads of P3 (what the person shared shows in the reasons) ----------------------------------
+
+
+def match_suggestions_viewed(*, acting_user: User | None, request: MatchRequest, by_person: bool = False) -> None:
+    """Suggestions name lived experience the person shared (P3): every showing is in the access log."""
+    record(acting_user, "match_request.view_suggestions", request, role="participant" if by_person else None)
+
+
+def match_batch_viewed(*, acting_user: User | None, program: Program) -> None:
+    """A batch proposal shows the reasons for many people at once: one access-log row for it."""
+    record(acting_user, "match.batch_view", program)
 
 
 # --- Batch ---------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ def test_suggest_prints_peers_with_reasons(harbor, waiting):
     assert "You both shared Alcohol; you both speak Spanish" in text
     assert "Ben" not in text  # no shared language
     assert "Robin" not in text  # people are named by record id only
+    row = AuditEvent.objects.get(action="match_request.view_suggestions")
+    assert (row.object_id, row.actor_role) == (str(request.pk), "system")
 
 
 def test_suggest_as_json(harbor, waiting):
@@ -55,7 +57,7 @@ def test_suggest_as_json(harbor, waiting):
 
 
 def test_batch_dry_run_prints_the_proposal_and_its_total_and_writes_nothing(harbor, waiting):
-    before = AuditEvent.objects.count()
+    last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     text = run("batch", "--program", str(harbor.program.pk), "--dry-run")
     assert "3 waiting, room for 2" in text
     assert text.count(" → ") == 2
@@ -63,7 +65,10 @@ def test_batch_dry_run_prints_the_proposal_and_its_total_and_writes_nothing(harb
     assert "Dry run: nothing was sent." in text
     with scopes_disabled():
         assert Match.objects.count() == 0
-    assert AuditEvent.objects.count() == before
+    # Only the access-log row for showing the reasons (they name lived experience).
+    assert list(AuditEvent.objects.filter(id__gt=last_id).values_list("action", "actor_role")) == [
+        ("match.batch_view", "system")
+    ]
     data = json.loads(run("batch", "--program", str(harbor.program.pk), "--dry-run", "--json"))
     assert data["total"] >= data["greedy_total"] > 0
     assert len(data["proposals"]) == 2 and data["dry_run"] is True
@@ -76,6 +81,9 @@ def test_batch_sends_proposals_through_the_services(harbor, waiting):
         matches = list(Match.objects.all())
     assert {m.proposed_via for m in matches} == {"batch"}
     assert {m.proposed_by for m in matches} == {harbor.user("coordinator")}
+    assert set(AuditEvent.objects.filter(action="match.propose").values_list("actor_role", flat=True)) == {
+        "coordinator"
+    }
     assert AuditEvent.objects.filter(action="match.propose").count() == 2
     # Nothing left to offer: everyone with room was asked.
     again = json.loads(run("batch", "--program", str(harbor.program.pk), "--json"))

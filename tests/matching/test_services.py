@@ -486,3 +486,40 @@ def test_matches_stay_in_their_organisation(harbor, riverbend):
     services.match_propose(acting_user=harbor.user("coordinator"), request=request, peer=ana)
     assert selectors.peer_pending(riverbend.organisation, ana).count() == 0
     assert selectors.waiting_list(riverbend.organisation, harbor.program).count() == 0
+
+
+def test_the_batch_proposal_takes_a_fixed_number_of_queries(harbor):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            selectors.batch_proposal(harbor.organisation, harbor.program)
+        return len(ctx.captured_queries)
+
+    make_peer(harbor, "Ana")
+    make_request(harbor, make_person(harbor, "Lee"))
+    few = count()
+    for name in ("Ben", "Cai", "Dee"):
+        make_peer(harbor, name, shared=("Alcohol", "Grief and loss"))
+    for name in ("Max", "Ned", "Oli", "Pat"):
+        make_request(harbor, make_person(harbor, name, matching=("Alcohol", "Grief and loss")))
+    assert count() == few
+
+
+def test_who_acted_is_recorded_plainly(harbor):
+    ana = make_peer(harbor, "Ana")
+    ben = make_peer(harbor, "Ben")
+    by_system = make_request(harbor, make_person(harbor, "Lee"))
+    services.match_batch_send(acting_user=None, program=harbor.program, pairs=[(by_system.pk, ana.pk)])
+    by_person = make_request(harbor, make_person(harbor, "Max"))
+    services.match_choose(acting_user=None, request=by_person, peer=ben)
+    services.match_suggestions_viewed(acting_user=None, request=by_person, by_person=True)
+    roles = dict(
+        AuditEvent.objects.filter(
+            action__in=["match.propose", "match.choose", "match.batch_send", "match_request.view_suggestions"]
+        ).values_list("action", "actor_role")
+    )
+    assert roles == {
+        "match.propose": "system",
+        "match.batch_send": "system",
+        "match.choose": "participant",
+        "match_request.view_suggestions": "participant",
+    }

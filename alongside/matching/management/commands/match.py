@@ -1,5 +1,6 @@
 """``alongside match suggest|batch``: peer suggestions for one request, and the batch proposal for
-a program's waiting list. Output names people by their record ids only (and peers by first name)."""
+a program's waiting list. Output names people by their record ids only (and peers by first name).
+The reasons name lived experience (P3), so each showing writes an access-log row, even a dry run."""
 
 from __future__ import annotations
 
@@ -71,6 +72,7 @@ class Command(BaseCommand):
             if not request.is_open:
                 raise CommandError(f"Match request {request_id} is {request.status}, not waiting for a peer")
             suggestions = selectors.suggestions_for(request, k=limit)
+            services.match_suggestions_viewed(acting_user=None, request=request)
             days = max(0, (timezone.now() - request.waiting_since).days)
             rows = [
                 {
@@ -105,6 +107,7 @@ class Command(BaseCommand):
         acting_user = self._acting_user(organisation, options["by"]) if options["by"] else None
         with tenant_scope(organisation):
             proposal = selectors.batch_proposal(organisation, program)
+            services.match_batch_viewed(acting_user=acting_user, program=program)
             best = proposal.assignment
             rows = [
                 {
