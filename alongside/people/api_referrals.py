@@ -17,9 +17,7 @@ while the person's consent covers sharing with the referrer (otherwise 409).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any, cast
 from uuid import UUID
 
@@ -32,7 +30,7 @@ from ninja import Query, Router, Schema
 from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StringConstraints, model_validator
 
 from alongside.accounts import access
-from alongside.accounts.access import OrgContext, parse_uuid_or_404
+from alongside.accounts.access import OrgContext
 from alongside.accounts.models import Membership, Role, User
 from alongside.api.idempotency import idempotency_openapi, idempotent
 from alongside.api.schemas import ErrorOut, PageParams, no_nul
@@ -43,15 +41,12 @@ from alongside.people.api import DateOfBirth, Email, Phone, PreferredName, _one_
 from alongside.people.models import (
     REFERRAL_FINAL_STATUSES,
     Consent,
-    ConsentGivenBy,
-    ConsentPurpose,
     Participant,
     PartnerOrganisation,
     Referral,
     ReferralEvent,
     ReferralStatus,
     ReferralUrgency,
-    Source,
 )
 
 router = Router(tags=["referrals"])
@@ -73,12 +68,6 @@ def _reason_given(value: str) -> str:
     return value
 
 
-def _discharge_date(value: date | None) -> date | None:
-    if value is not None and (value.year < 2000 or value > timezone.localdate() + timedelta(days=366)):
-        raise ValueError("Enter a discharge date from 2000 on and no more than a year from today, or null.")
-    return value
-
-
 def _attested(value: bool) -> bool:
     if value is not True:
         raise ValueError("Confirm that the person agreed to this referral (true).")
@@ -87,11 +76,10 @@ def _attested(value: bool) -> bool:
 
 Reason = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=4000),
+    StringConstraints(strip_whitespace=True, max_length=referrals.REASON_MAX_LENGTH),
     AfterValidator(no_nul),
     AfterValidator(_reason_given),
 ]
-DischargeDate = Annotated[date | None, AfterValidator(_discharge_date)]
 Urgency = Annotated[str, _one_of(ReferralUrgency, blank=False)]
 # Strict: "yes" or 1 is not an attestation.
 Attested = Annotated[StrictBool, AfterValidator(_attested)]
@@ -145,8 +133,12 @@ class ReferralIn(Schema):
     referrer_id: UUID | None = Field(
         default=None, description="The referrer (staff only); a referrer's own referrals are always in their name"
     )
-    reason: Reason = Field(description="Why the person is being referred (kept encrypted)")
-    discharge_date: DischargeDate = Field(default=None, description="Inpatient discharge date, if any")
+    reason: Reason = Field(
+        description=f"Why the person is being referred (kept encrypted; up to {referrals.REASON_MAX_LENGTH} characters)"
+    )
+    discharge_date: date | None = Field(
+        default=None, description="Inpatient discharge date, if any: within the last year or the next 90 days"
+    )
     urgency: Urgency = Field(default="routine", description=f"One of {', '.join(ReferralUrgency.values)}")
     consent_attested: Attested = Field(description="Must be true: the person agreed to this referral")
     consent_id: UUID | None = Field(default=None, description="A consent the person gave, if recorded here")
@@ -236,61 +228,36 @@ def _is_staff(org: OrgContext) -> bool:
 
 
 def visible_referrals(org: OrgContext) -> QuerySet[Referral]:
-    """Staff: every referral here. A referrer: only those they made. Anyone else: refused (403)."""
-    qs = Referral.objects.filter(organisation=org.organisation).select_related(
-        "participant", "participant__organisation", "partner", "referrer", "organisation"
-    )
+    """Staff: every referral here. A referrer: only those they made. Anyone else: refused (403).
+    Lists never decrypt the reason (P3)."""
     if _is_staff(org):
-        return qs
+        return (
+            Referral.objects.filter(organisation=org.organisation)
+            .select_related("participant__organisation", "partner", "referrer")
+            .defer("reason", "participant__notes")
+        )
     if org.can("referrals.view_own"):
-        return qs.filter(referrer=org.user)
+        return referrals.my_referrals(org.organisation, org.user)
     raise PermissionDenied
 
 
 def access_referral(org: OrgContext, referral_id: Any) -> Referral:
-    """The referral if this person may see it, else the same 404 as a missing one."""
-    referral = visible_referrals(org).filter(pk=parse_uuid_or_404(referral_id)).first()
-    if referral is None:
-        raise Http404
+    """The referral if this person may see it (staff: any; a referrer: their own), else the same
+    404 as a missing one."""
+    if _is_staff(org):
+        referral = referrals.access_referral(org, referral_id)
+    elif org.can("referrals.view_own"):
+        referral = referrals.access_own_referral(org, referral_id)
+    else:
+        raise PermissionDenied
+    referral.organisation = org.organisation
     return referral
 
 
-def statuses_shared(referrals_: Iterable[Referral], *, at: datetime) -> set[UUID]:
-    """The referrals whose status the person has agreed to share with the referrer, in one query.
-
-    The bulk form of ``referrals.referrer_may_see_status`` (``services.consent_covers`` for
-    ``share_referrer`` with the referrer as recipient), for list pages; a test checks that both
-    agree case by case. The referrals need participant (with organisation), partner and referrer.
-    """
-    wanted = [(r, referrals.referrer_recipient(r)) for r in referrals_]
-    wanted = [(r, recipient) for r, recipient in wanted if recipient]
-    if not wanted:
-        return set()
-    candidates: dict[UUID, list[Consent]] = defaultdict(list)
-    for consent in Consent.objects.filter(
-        organisation=wanted[0][0].organisation_id,
-        participant__in={r.participant_id for r, _ in wanted},
-        purpose=ConsentPurpose.SHARE_REFERRER,
-        withdrawn_at__isnull=True,
-        granted_at__lte=at,
-    ):
-        candidates[consent.participant_id].append(consent)
-    shared = set()
-    for referral, recipient in wanted:
-        participant = referral.participant
-        rule = services.consent_rule(participant, on=at.date())
-        for consent in candidates.get(participant.pk, []):
-            if consent.valid_until is not None and consent.valid_until < at.date():
-                continue
-            if consent.recipient.casefold() != recipient.strip().casefold():
-                continue  # share_referrer is a sharing purpose: it names its recipient
-            if participant.part2 and not consent.part2:
-                continue
-            if rule.is_minor and rule.may_consent_alone and consent.given_by != ConsentGivenBy.SELF:
-                continue
-            shared.add(referral.pk)
-            break
-    return shared
+def statuses_shared(items: list[Referral], *, at: datetime) -> set[UUID]:
+    """The referrals whose status the person agreed to share with the referrer, in one query
+    (``referrals.referrer_visibility``: the bulk form of ``referrer_may_see_status``)."""
+    return {pk for pk, visible in referrals.referrer_visibility(items, at=at).items() if visible}
 
 
 def _contact_times(items: list[Referral]) -> dict[object, list[datetime]]:
@@ -343,30 +310,36 @@ def referral_detail_out(org: OrgContext, referral: Referral, *, now: datetime) -
     return {**data, "reason": referral.reason, "history": history}
 
 
-def referral_viewed(*, acting_user: User, referral: Referral) -> None:
-    """A read of one referral (its reason is P3): every view is in the access log."""
-    record(acting_user, "referral.view", referral)
-
-
 # --- Create helpers ------------------------------------------------------------------------------
+
+# The services name model fields; the API names the body's fields.
+SERVICE_FIELDS = {
+    "participant": "participant_id",
+    "partner": "partner_id",
+    "referrer": "referrer_id",
+    "consent": "consent_id",
+    **{name: f"person.{name}" for name in ("preferred_name", "email", "phone", "date_of_birth")},
+}
 
 
 def _partner(
     org: OrgContext, partner_id: UUID | None, referrer: User | None, *, staff: bool
 ) -> PartnerOrganisation | None:
-    """The named partner, or the referrer's only one. A referrer may name only their own partners."""
-    partners = PartnerOrganisation.objects.filter(organisation=org.organisation, is_active=True)
-    if not staff:
-        partners = partners.filter(referrers=org.user)
+    """The named partner, or the referrer's only one. A referrer may name only their own partners;
+    whether a partner is still active is the service's to say."""
+    if staff:
+        partners = referrals.partner_list(org.organisation)
+    else:
+        partners = referrals.partners_of_referrer(org.organisation, org.user)
     if partner_id is not None:
         partner = partners.filter(pk=partner_id).first()
         if partner is None:
-            message = "Choose an active partner of this organisation." if staff else "Choose a partner you refer for."
+            message = "Choose a partner of this organisation." if staff else "Choose a partner you refer for."
             raise DjangoValidationError({"partner_id": [message]})
         return partner
     if referrer is None:
         return None
-    theirs = list(partners.filter(referrers=referrer)[:2])
+    theirs = list(referrals.partners_of_referrer(org.organisation, referrer)[:2])
     if len(theirs) == 1:
         return theirs[0]
     if len(theirs) > 1 and not staff:
@@ -395,35 +368,26 @@ def _referrer(org: OrgContext, referrer_id: UUID | None, *, staff: bool) -> User
     return membership.user
 
 
-def _participant(org: OrgContext, payload: ReferralIn, *, staff: bool) -> Participant:
+def _participant(org: OrgContext, payload: ReferralIn, *, staff: bool) -> Participant | None:
+    """The person already known here, or None when the body describes someone new."""
     if payload.participant_id is not None and payload.person is not None:
         raise DjangoValidationError(
             {"person": ["Send either participant_id (someone already known here) or person (someone new), not both."]}
         )
-    if payload.participant_id is not None:
-        if not staff:
+    if payload.participant_id is None:
+        if payload.person is None:
             raise DjangoValidationError(
-                {"participant_id": ["Describe the person with person: choosing an existing record is for staff."]}
+                {"person": ["Say who is being referred: person (someone new) or participant_id (someone known here)."]}
             )
-        participant = visible_participants(org).filter(pk=payload.participant_id).first()
-        if participant is None:
-            raise DjangoValidationError({"participant_id": ["Choose a person you can see in this organisation."]})
-        return participant
-    if payload.person is None:
+        return None
+    if not staff:
         raise DjangoValidationError(
-            {"person": ["Say who is being referred: person (someone new) or participant_id (someone known here)."]}
+            {"participant_id": ["Describe the person with person: choosing an existing record is for staff."]}
         )
-    person = payload.person
-    with _renamed({name: f"person.{name}" for name in ("preferred_name", "email", "phone", "date_of_birth")}):
-        return services.participant_create(
-            acting_user=org.user,
-            organisation=org.organisation,
-            source=Source.REFERRAL,
-            preferred_name=person.preferred_name,
-            email=person.email.lower(),
-            phone=person.phone,
-            date_of_birth=person.date_of_birth,
-        )
+    participant = visible_participants(org).filter(pk=payload.participant_id).first()
+    if participant is None:
+        raise DjangoValidationError({"participant_id": ["Choose a person you can see in this organisation."]})
+    return participant
 
 
 def _consent(org: OrgContext, consent_id: UUID | None) -> Consent | None:
@@ -507,18 +471,12 @@ def referral_create(request: HttpRequest, org_slug: str, payload: ReferralIn) ->
             partner = _partner(org, payload.partner_id, referrer, staff=staff)
             consent = _consent(org, payload.consent_id)
             participant = _participant(org, payload, staff=staff)
-            with _renamed(
-                {
-                    "participant": "participant_id",
-                    "partner": "partner_id",
-                    "referrer": "referrer_id",
-                    "consent": "consent_id",
-                }
-            ):
-                referral = referrals.referral_create(
+            with _renamed(SERVICE_FIELDS):
+                referral = referrals.referral_submit(
                     acting_user=org.user,
                     organisation=org.organisation,
                     participant=participant,
+                    new_person=payload.person.model_dump() if payload.person is not None else None,
                     reason=payload.reason,
                     urgency=payload.urgency,
                     partner=partner,
@@ -541,7 +499,7 @@ def referral_create(request: HttpRequest, org_slug: str, payload: ReferralIn) ->
 def referral_detail(request: HttpRequest, org_slug: str, referral_id: UUID) -> Any:
     with access.org_scope(_user(request), org_slug, "organisation.view") as org:
         referral = access_referral(org, referral_id)
-        referral_viewed(acting_user=org.user, referral=referral)
+        referrals.referral_viewed(acting_user=org.user, referral=referral)
         return referral_detail_out(org, referral, now=timezone.now())
 
 

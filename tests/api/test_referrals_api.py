@@ -811,6 +811,13 @@ def _someone_elses_consent(h: Tenant, r: Tenant) -> dict[str, Any]:
     return _new(participant_id=str(tenant_participant(h).pk), person=None, consent_id=str(consent.pk))(h, r)
 
 
+def _restricted_person(h: Tenant, r: Tenant) -> dict[str, Any]:
+    restricted = person(h, preferred_name="Asked To Be Erased")
+    with scopes_disabled():
+        Participant.objects.filter(pk=restricted.pk).update(erasure_requested_at=timezone.now())
+    return _new(person=None, participant_id=str(restricted.pk))(h, r)
+
+
 def _inactive_partner(h: Tenant, r: Tenant) -> dict[str, Any]:
     closed = partner(h, "Closed Clinic")
     with scopes_disabled():
@@ -823,7 +830,7 @@ STAFF_CASES: list[tuple[str, Body, str]] = [
     ("missing reason", lambda h, r: {k: v for k, v in _new()(h, r).items() if k != "reason"}, "reason"),
     ("empty reason", _new(reason=""), "reason"),
     ("blank reason", _new(reason=" \n\t "), "reason"),
-    ("reason too long", _new(reason="r" * 4001), "reason"),
+    ("reason too long", _new(reason="r" * 5001), "reason"),
     ("reason with NUL", _new(reason="a\x00b"), "reason"),
     ("reason not text", _new(reason=["why"]), "reason"),
     (
@@ -846,6 +853,12 @@ STAFF_CASES: list[tuple[str, Body, str]] = [
         "discharge_date",
     ),
     ("discharge_date at the end of time", _new(discharge_date="9999-12-31"), "discharge_date"),
+    (
+        "discharge_date over 90 days ahead",
+        _new(discharge_date=(timezone.localdate() + timedelta(days=91)).isoformat()),
+        "discharge_date",
+    ),
+    ("participant_id of a record being erased", _restricted_person, "participant_id"),
     ("neither participant_id nor person", _new(person=None), "person"),
     (
         "both participant_id and person",
