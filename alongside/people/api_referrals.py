@@ -44,7 +44,6 @@ from alongside.people.models import (
     Participant,
     PartnerOrganisation,
     Referral,
-    ReferralEvent,
     ReferralStatus,
     ReferralUrgency,
 )
@@ -305,8 +304,10 @@ def referral_detail_out(org: OrgContext, referral: Referral, *, now: datetime) -
     staff = _is_staff(org)
     history = None
     if staff or shared:
-        steps = ReferralEvent.objects.filter(referral=referral).order_by("at", "id")
-        history = [{"status": e.status, "at": e.at, "by_id": e.by_id if staff else None} for e in steps]
+        history = [
+            {"status": e.status, "at": e.at, "by_id": e.by_id if staff else None}
+            for e in referrals.referral_events(referral)
+        ]
     return {**data, "reason": referral.reason, "history": history}
 
 
