@@ -13,10 +13,10 @@ Rates are ours ("7-day follow-up rate", "30-day follow-up rate"), never named af
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -200,15 +200,34 @@ def referral_advance(*, acting_user: User | None, referral: Referral, status: st
 # --- Clocks (pure) ------------------------------------------------------------------------------
 
 
-def first_attempt_due(referral: Referral) -> datetime:
+class ClockSubject(Protocol):
+    """What the clocks read of a referral: a ``Referral`` or the board's lighter ``ClockFacts``."""
+
+    @property
+    def organisation_id(self) -> Any: ...
+    @property
+    def participant_id(self) -> Any: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def first_attempt_at(self) -> datetime | None: ...
+    @property
+    def engaged_at(self) -> datetime | None: ...
+    @property
+    def discharge_date(self) -> date | None: ...
+
+
+def first_attempt_due(referral: ClockSubject) -> datetime:
     return referral.received_at + FIRST_ATTEMPT_WITHIN
 
 
-def follow_up_7_due(referral: Referral) -> date | None:
+def follow_up_7_due(referral: ClockSubject) -> date | None:
     return referral.discharge_date + FOLLOW_UP_7 if referral.discharge_date is not None else None
 
 
-def follow_up_30_due(referral: Referral) -> date | None:
+def follow_up_30_due(referral: ClockSubject) -> date | None:
     return referral.discharge_date + FOLLOW_UP_30 if referral.discharge_date is not None else None
 
 
@@ -217,7 +236,7 @@ def _contact_within(discharge: date, due: date, contact_times: Iterable[datetime
     return any(discharge <= timezone.localdate(t) <= due for t in contact_times)
 
 
-def _follow_up_met(referral: Referral, due: date, contact_times: Iterable[datetime]) -> bool:
+def _follow_up_met(referral: ClockSubject, due: date, contact_times: Iterable[datetime]) -> bool:
     assert referral.discharge_date is not None
     if referral.engaged_at is not None and timezone.localdate(referral.engaged_at) <= due:
         return True
@@ -252,7 +271,7 @@ def overdue(referral: Referral, now: datetime, contact_times: Iterable[datetime]
 # --- Selectors ----------------------------------------------------------------------------------
 
 
-def _contact_times(referrals: list[Referral]) -> dict[object, list[datetime]]:
+def _contact_times(referrals: Sequence[ClockSubject]) -> dict[object, list[datetime]]:
     """One query: contact times, from the earliest discharge on, of the referrals' participants."""
     discharges = [r.discharge_date for r in referrals if r.discharge_date is not None]
     if not discharges:
@@ -643,9 +662,24 @@ def share_consents(participant: Participant) -> QuerySet[Consent]:
     ).order_by("-granted_at")
 
 
+class ClockFacts(NamedTuple):
+    """The few columns of a referral that the board filters on and the clocks read."""
+
+    pk: Any
+    organisation_id: Any
+    participant_id: Any
+    partner_id: Any
+    status: str
+    urgency: str
+    received_at: datetime
+    first_attempt_at: datetime | None
+    engaged_at: datetime | None
+    discharge_date: date | None
+
+
 @dataclass(frozen=True)
-class BoardRow:
-    referral: Referral
+class BoardItem:
+    facts: ClockFacts
     clocks: list[Clock]
 
     @property
@@ -653,18 +687,30 @@ class BoardRow:
         return any(clock.is_overdue for clock in self.clocks)
 
 
-def open_board(organisation: Organisation, now: datetime) -> list[BoardRow]:
-    """Every open referral with its clocks, longest waiting first, in two queries however many
-    (the referrals, and their people's contact times). The board filters, counts and pages this
-    list: the overdue count needs every open referral's clocks anyway."""
-    rows = list(
-        Referral.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
+def open_board(organisation: Organisation, now: datetime) -> list[BoardItem]:
+    """Every open referral's clocks, longest waiting first, in two queries however many (a few
+    columns of the referrals, and their people's contact times), without making model instances:
+    the board counts, filters and pages this list, and reads only its page in full
+    (``board_referrals``)."""
+    facts = [
+        ClockFacts(*row)
+        for row in Referral.objects.filter(organisation=organisation, status__in=OPEN_STATUSES)
+        .order_by("received_at", "id")
+        .values_list(*ClockFacts._fields)
+    ]
+    times = _contact_times(facts)
+    return [BoardItem(f, referral_clocks(f, now, times.get(f.participant_id, []))) for f in facts]
+
+
+def board_referrals(organisation: Organisation, ids: list[Any]) -> dict[Any, Referral]:
+    """One page of the board in full: the person's name, the partner, the referrer (never the
+    reason or the person's notes, which would be decrypted for nothing)."""
+    return {
+        r.pk: r
+        for r in Referral.objects.filter(organisation=organisation, pk__in=ids)
         .select_related("participant", "partner", "referrer")
         .defer("reason", "participant__notes")
-        .order_by("received_at", "id")
-    )
-    times = _contact_times(rows)
-    return [BoardRow(r, referral_clocks(r, now, times.get(r.participant_id, []))) for r in rows]
+    }
 
 
 def my_referrals(organisation: Organisation, user: User) -> QuerySet[Referral]:
@@ -706,7 +752,9 @@ class Clock:
         return self.state == CLOCK_OVERDUE
 
 
-def referral_clocks(referral: Referral, now: datetime, contact_times: Iterable[datetime] | None = None) -> list[Clock]:
+def referral_clocks(
+    referral: ClockSubject, now: datetime, contact_times: Iterable[datetime] | None = None
+) -> list[Clock]:
     """Every clock of a referral with its state at ``now``. The overdue ones are exactly those
     ``overdue`` names (a test holds the two together)."""
     is_open = referral.status not in REFERRAL_FINAL_STATUSES

@@ -276,18 +276,19 @@ def referral_board(request: HttpRequest, org: OrgContext) -> HttpResponse:
     board = referrals.open_board(organisation, now)
     counts: dict[str, int] = {str(s): 0 for s in referrals.OPEN_STATUSES}
     for item in board:
-        counts[item.referral.status] += 1
+        counts[item.facts.status] += 1
     overdue_count = sum(item.is_overdue for item in board)
     shown = [
         item
         for item in board
-        if (not status or item.referral.status == status)
-        and (partner_id is None or item.referral.partner_id == partner_id)
-        and (not urgency or item.referral.urgency == urgency)
+        if (not status or item.facts.status == status)
+        and (partner_id is None or item.facts.partner_id == partner_id)
+        and (not urgency or item.facts.urgency == urgency)
         and (not overdue_only or item.is_overdue)
     ]
     page = Paginator(shown, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"referral": item.referral, "clocks": _clocks(item.clocks, now)} for item in page.object_list]
+    full = referrals.board_referrals(organisation, [item.facts.pk for item in page.object_list])
+    rows = [{"referral": full[item.facts.pk], "clocks": _clocks(item.clocks, now)} for item in page.object_list]
     start, end = referrals.follow_up_period(period)
     rates = referrals.follow_up_rates(organisation, start=start, end=end)
     query = request.GET.copy()
