@@ -14,7 +14,7 @@ class ErrorOut(Schema):
 
 class PageParams(Schema):
     limit: int = Field(default=50, ge=1, le=settings.API_MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 def no_nul(value: str) -> str:

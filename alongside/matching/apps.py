@@ -8,3 +8,13 @@ class MatchingConfig(AppConfig):
 
     name = "alongside.matching"
     label = "matching"
+
+    def ready(self) -> None:
+        from alongside.matching import services
+        from alongside.people.rights import register_rights_handlers
+        from alongside.people.services import register_merge_handler
+
+        register_merge_handler("matching.matchrequest", services.match_requests_merge)
+        register_rights_handlers(
+            on_restrict=services.participant_restricted, on_anonymise=services.participant_anonymised
+        )

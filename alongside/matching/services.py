@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -710,3 +711,59 @@ def peer_matching_details_update(
         profile.save(update_fields=[*changed, "updated_at"])
         record(acting_user, "peer_profile.update", profile)
     return profile
+
+
+# --- Merging two records of one person (people.services.participant_merge) ------------------------
+
+
+def match_requests_merge(keep: Participant, duplicate: Participant) -> None:
+    """The duplicate's match requests move to the kept record; where both wait in the same program,
+    the duplicate's request is withdrawn (the kept one holds the person's place and waiting time is
+    the earlier of the two)."""
+    open_statuses = (RequestStatus.WAITING, RequestStatus.SUGGESTED)
+    kept_open = {r.program_id: r for r in MatchRequest.objects.filter(participant=keep, status__in=open_statuses)}
+    for request in MatchRequest.objects.filter(participant=duplicate, status__in=open_statuses):
+        kept = kept_open.get(request.program_id)
+        if kept is not None:
+            if request.waiting_since < kept.waiting_since:
+                kept.waiting_since = request.waiting_since
+                kept.save(update_fields=["waiting_since", "updated_at"])
+            match_request_withdraw(acting_user=None, request=request)
+    MatchRequest.objects.filter(participant=duplicate).update(participant=keep)
+
+
+# --- Participants' rights (people.rights) --------------------------------------------------------
+
+
+def participant_restricted(participant: Participant, acting_user: User | None, now: datetime) -> None:
+    """The person asked for their record to be erased: their waiting requests are withdrawn and
+    their mentorships end ("the person chose to stop")."""
+    for request in MatchRequest.objects.filter(
+        participant=participant, status__in=(RequestStatus.WAITING, RequestStatus.SUGGESTED)
+    ):
+        match_request_withdraw(acting_user=acting_user, request=request)
+    for match in Match.objects.filter(participant=participant, status__in=OPEN_MATCH_STATUSES):
+        if match.status == MatchStatus.PROPOSED:
+            Match.objects.filter(pk=match.pk).update(
+                status=MatchStatus.WITHDRAWN, ended_at=now, ended_by=acting_user, updated_at=now
+            )
+            record(acting_user, "match.withdraw", match, role=_role(acting_user))
+        else:
+            match_close(acting_user=acting_user, match=match, reason=MatchClosedReason.CHOSE_TO_STOP)
+
+
+def participant_anonymised(participant: Participant, acting_user: User | None, now: datetime) -> None:
+    """Anonymisation: the notes to the coordinator (P3) and what the person asked for go; the rows
+    stay for counts (requests made, matches and how long they lasted)."""
+    requests = MatchRequest.objects.filter(participant=participant)
+    for request in requests:
+        request.experiences.clear()
+    requests.update(
+        note="",
+        gender_preference=[],
+        latitude=None,
+        longitude=None,
+        travel_km=None,
+        availability={},
+        updated_at=now,
+    )

@@ -614,9 +614,7 @@ class ConsentDocument(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consent_documents")
-    consent = models.ForeignKey(
-        Consent, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
-    )
+    consent = models.ForeignKey(Consent, null=True, blank=True, on_delete=models.CASCADE, related_name="documents")
     filename = models.CharField(max_length=200)
     content_type = models.CharField(max_length=50)
     size = models.PositiveIntegerField()

@@ -17,6 +17,7 @@ Writes are keyword-only, atomic and audited (identifiers only). Reads are select
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -105,6 +106,20 @@ def _derived_age_band(participant: Participant, day: date) -> str:
     return age_band_for(age)
 
 
+# Other apps keep rows about a person (match requests, later group registrations, ...). They
+# register what happens to them when the person asks to be erased (``on_restrict``: stop new work)
+# and when the record is anonymised (``on_anonymise``: clear what identifies or is sensitive), in
+# their AppConfig.ready(). Each handler runs inside the same transaction.
+RightsHandler = Callable[[Participant, User | None, datetime], None]
+RESTRICT_HANDLERS: list[RightsHandler] = []
+ANONYMISE_HANDLERS: list[RightsHandler] = []
+
+
+def register_rights_handlers(*, on_restrict: RightsHandler, on_anonymise: RightsHandler) -> None:
+    RESTRICT_HANDLERS.append(on_restrict)
+    ANONYMISE_HANDLERS.append(on_anonymise)
+
+
 def _anonymise_one(participant_id: UUID, organisation_id: UUID, *, acting_user: User | None, now: datetime) -> int:
     """Anonymise one record and the duplicates merged into it; how many records that was (0 when
     it already was anonymised)."""
@@ -164,6 +179,8 @@ def _anonymise_one(participant_id: UUID, organisation_id: UUID, *, acting_user: 
     ParticipantAccessLink.objects.filter(organisation=org_id, participant=participant, revoked_at__isnull=True).update(
         revoked_at=now
     )
+    for handler in (*RESTRICT_HANDLERS, *ANONYMISE_HANDLERS):
+        handler(participant, acting_user, now)
     record(acting_user, "participant.anonymise", participant)
 
     # Records merged into this one are the same person: they go the same way.
@@ -247,6 +264,8 @@ def participant_erasure_request(
         ParticipantAccessLink.objects.filter(
             organisation=organisation.pk, participant=locked, revoked_at__isnull=True
         ).update(revoked_at=moment)
+        for handler in RESTRICT_HANDLERS:
+            handler(locked, acting_user, moment)
         record(acting_user, "participant.erasure_request", locked)
     due = retention_ends(locked)
     if override_retention:
@@ -453,11 +472,9 @@ def access_history(participant: Participant, limit: int = 200) -> list[AccessEve
     """
     ids = _record_object_ids(participant)
     events = list(
-        AuditEvent.objects.filter(organisation_id=participant.organisation_id, object_id__in=ids)
-        # participant_export writes its own row for a self-service download; the
-        # participant.self_export row next to it already says so.
-        .exclude(action="participant.export", actor_role=PARTICIPANT_ROLE)
-        .order_by("-id")[:limit]
+        AuditEvent.objects.filter(organisation_id=participant.organisation_id, object_id__in=ids).order_by("-id")[
+            :limit
+        ]
     )
     actors = users_by_id({e.actor_id for e in events if e.actor_id})
     rows = []
@@ -598,9 +615,7 @@ def self_service_viewed(*, participant: Participant) -> None:
 @transaction.atomic
 def self_service_export(*, participant: Participant) -> dict[str, Any]:
     """Everything held about the person, for them: audited ``participant.self_export``."""
-    data = services.participant_export(acting_user=None, participant=participant)
-    record(None, "participant.self_export", participant, role=PARTICIPANT_ROLE)
-    return data
+    return services.participant_export(acting_user=None, participant=participant)
 
 
 def _label(choices: Any, value: Any) -> Any:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -173,6 +174,7 @@ def participant_update(*, acting_user: User, participant: Participant, **fields:
     participant = Participant.objects.select_for_update().get(
         pk=participant.pk, organisation=participant.organisation_id
     )
+    refuse_if_restricted(participant)
     changed = apply_changes(participant, fields, PARTICIPANT_FIELDS)
     if "date_of_birth" in changed:
         _check_dob(participant.date_of_birth)
@@ -193,6 +195,7 @@ def participant_set_status(
     participant = Participant.objects.select_for_update().get(
         pk=participant.pk, organisation=participant.organisation_id
     )
+    refuse_if_restricted(participant)
     if status not in ParticipantStatus.values:
         raise ValidationError({"status": _("Choose one of the listed statuses.")})
     if status == ParticipantStatus.CLOSED:
@@ -211,6 +214,8 @@ def participant_set_status(
 
 @transaction.atomic
 def participant_assign_peer(*, acting_user: User, participant: Participant, peer: User | None) -> Participant:
+    if peer is not None:
+        refuse_if_restricted(participant)
     _check_peer(participant.organisation, peer)
     Participant.objects.filter(pk=participant.pk).update(assigned_peer=peer, updated_at=timezone.now())
     participant.assigned_peer = peer
@@ -237,6 +242,32 @@ def participant_viewed(*, acting_user: User, participant: Participant) -> None:
     record(acting_user, "participant.view", participant)
 
 
+# Models whose rows participant_merge moves itself (duplicates removed, two foreign keys, ...).
+_MERGED_BY_HAND = frozenset({"people.familylink", "people.enrolment", "people.participantexperience"})
+# {model label: handler(keep, duplicate)} for rows that need more than a repointed foreign key.
+MERGE_HANDLERS: dict[str, Callable[[Participant, Participant], None]] = {}
+
+
+def register_merge_handler(label: str, handler: Callable[[Participant, Participant], None]) -> None:
+    """An app whose rows about a person need care when two records merge (e.g. one open request
+    per program) registers how to move them, in its AppConfig.ready()."""
+    MERGE_HANDLERS[label] = handler
+
+
+def _merge_related_rows(keep: Participant, duplicate: Participant) -> None:
+    for relation in Participant._meta.related_objects:
+        model = relation.related_model
+        assert not isinstance(model, str)  # resolved once the apps are loaded
+        label = model._meta.label_lower
+        if not relation.one_to_many or label in _MERGED_BY_HAND or model is Participant:
+            continue
+        if label in MERGE_HANDLERS:
+            MERGE_HANDLERS[label](keep, duplicate)
+            continue
+        field = relation.field.name
+        model._base_manager.filter(**{field: duplicate}).update(**{field: keep})
+
+
 @transaction.atomic
 def participant_merge(*, acting_user: User, keep: Participant, duplicate: Participant) -> Participant:
     """Fold a duplicate record into ``keep``: its history moves over, the duplicate is closed."""
@@ -244,10 +275,12 @@ def participant_merge(*, acting_user: User, keep: Participant, duplicate: Partic
         raise ValidationError(_("Choose two different records of this organisation."))
     if duplicate.merged_into_id is not None:
         raise ValidationError(_("That record was already merged."))
+    refuse_if_restricted(keep)
+    refuse_if_restricted(duplicate)
     org_id = keep.organisation_id
-    ContactRecord.objects.filter(organisation=org_id, participant=duplicate).update(participant=keep)
-    Consent.objects.filter(organisation=org_id, participant=duplicate).update(participant=keep)
-    Guardian.objects.filter(organisation=org_id, participant=duplicate).update(participant=keep)
+    # Rows other apps keep about the person (contacts, consents, referrals, match requests, ...)
+    # move over: by a handler the app registered, else by repointing the foreign key.
+    _merge_related_rows(keep, duplicate)
     FamilyLink.objects.filter(organisation=org_id, family_member=duplicate).exclude(loved_one=keep).update(
         family_member=keep
     )
@@ -265,6 +298,7 @@ def participant_merge(*, acting_user: User, keep: Participant, duplicate: Partic
         enrolment.save(update_fields=["participant", "status", "ended_on", "updated_at"])
     kept_terms = set(ParticipantExperience.objects.filter(participant=keep).values_list("term_id", flat=True))
     ParticipantExperience.objects.filter(participant=duplicate).exclude(term_id__in=kept_terms).update(participant=keep)
+    ParticipantExperience.objects.filter(participant=duplicate).delete()  # the kept record's choice stands
     # Fill what the kept record lacks; never overwrite what it has.
     fill = [
         f for f in PARTICIPANT_FIELDS if f not in {"notes", "part2"} and not getattr(keep, f) and getattr(duplicate, f)
@@ -296,6 +330,7 @@ def participant_set_experiences(
     *, acting_user: User, participant: Participant, selections: dict[LivedExperienceTerm, bool]
 ) -> None:
     """Replace the person's lived-experience selections ({term: may be used for matching})."""
+    refuse_if_restricted(participant)
     for term in selections:
         if term.organisation_id != participant.organisation_id or not term.is_active:
             raise ValidationError({"experiences": _("Choose from this organisation's list.")})
@@ -364,6 +399,9 @@ def family_link_create(
     loved_one: Participant | None = None,
     loved_one_name: str = "",
 ) -> FamilyLink:
+    refuse_if_restricted(family_member)
+    if loved_one is not None:
+        refuse_if_restricted(loved_one)
     if loved_one is not None and loved_one.organisation_id != family_member.organisation_id:
         raise ValidationError({"loved_one": _("Choose a person of this organisation.")})
     if loved_one is not None and loved_one.pk == family_member.pk:
@@ -385,6 +423,7 @@ def family_link_create(
 
 @transaction.atomic
 def guardian_create(*, acting_user: User, participant: Participant, name: str, **fields: Any) -> Guardian:
+    refuse_if_restricted(participant)
     guardian = Guardian(organisation=participant.organisation, participant=participant, name=name.strip(), **fields)
     guardian.full_clean(exclude=["participant"])
     guardian.save()
@@ -796,5 +835,8 @@ def participant_export(*, acting_user: User | None, participant: Participant) ->
             {"experience": e.term.label, "use_for_matching": e.use_for_matching} for e in profile.experiences
         ],
     }
-    record(acting_user, "participant.export", participant, role="participant" if acting_user is None else None)
+    if acting_user is None:  # the person themself, through their private link (people/rights.py)
+        record(None, "participant.self_export", participant, role="participant")
+    else:
+        record(acting_user, "participant.export", participant)
     return data

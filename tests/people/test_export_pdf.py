@@ -282,7 +282,7 @@ def test_export_for_the_person_themself_is_audited_as_the_participant(harbor: An
     with scopes_disabled():
         data = services.participant_export(acting_user=None, participant=sam)
     assert data["participant"]["preferred_name"] == "Sam Sample"
-    event = AuditEvent.objects.filter(action="participant.export").get()
+    event = AuditEvent.objects.filter(action="participant.self_export").get()
     assert (event.actor_id, event.actor_role, event.object_id) == (None, "participant", str(sam.pk))
 
 
