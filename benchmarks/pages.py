@@ -375,16 +375,22 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header.splitlines()[1]) + "-" * 2)
-    grows = []
+    grows: list[str] = []
+    fewer: list[str] = []
     figures: dict[str, dict[str, float | int]] = {}
     for page in pages:
         small_times, large_times = results[page.label]
         q_small, q_large = queries[page.label]
         median_large = statistics.median(large_times)
         median_small = statistics.median(small_times)
-        flag = "" if q_small == q_large or not page.per_org else "  <- grows with size"
-        if flag:
+        flag = ""
+        if page.per_org and q_large > q_small:
+            flag = "  <- grows with size"
             grows.append(page.label)
+        elif page.per_org and q_large < q_small:
+            # Fewer for the larger organisation: it had less to show (an empty page skips a lookup).
+            flag = "  (fewer: less to show)"
+            fewer.append(page.label)
         small_cols = (
             f"{median_small:>11.2f}{median_small / baseline:>10.1f}" if page.per_org else f"{'(same)':>11}{'':>10}"
         )
@@ -402,6 +408,11 @@ def main() -> None:
     print()
     if grows:
         print(f"Query count grows with organisation size on: {', '.join(grows)}")
+    elif fewer:
+        print(
+            "No query count grows with organisation size; fewer for the largest organisation on "
+            f"{', '.join(fewer)} (less to show there)."
+        )
     else:
         print("Query counts are the same for the smallest and the largest organisation on every page.")
     for label, target in P95_TARGETS.items():
