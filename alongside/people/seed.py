@@ -381,7 +381,9 @@ def load_people_seed(*, size: str, seed: int) -> PeopleSeedReport:
     started = time.perf_counter()
     rng = random.Random(f"people:{seed}")  # noqa: S311 - reproducible benchmark data, not secrets
     planner = _Planner(rng, PEOPLE_SIZES[size], timezone.now())
-    referral_planner = _ReferralPlanner(rng, REFERRAL_SIZES[size], planner.now)
+    # A random stream of its own, so adding referrals left the people (and their figures) as they were.
+    referral_rng = random.Random(f"referrals:{seed}")  # noqa: S311 - reproducible benchmark data, not secrets
+    referral_planner = _ReferralPlanner(referral_rng, REFERRAL_SIZES[size], planner.now)
     referrers = _referrers_by_organisation()
     report = PeopleSeedReport()
     by_status: dict[str, int] = {}
