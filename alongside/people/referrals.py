@@ -136,7 +136,8 @@ def referral_create(
         errors["participant"] = _("Choose a person of this organisation.")
     if consent is not None and (consent.organisation_id != organisation.pk or consent.participant_id != participant.pk):
         errors["consent"] = _("Choose a consent this person gave.")
-    elif consent is not None and (consent.purpose != ConsentPurpose.SHARE_REFERRER or consent.withdrawn_at is not None):
+    elif consent is not None and not share_consents(participant).filter(pk=consent.pk).exists():
+        # Read again: a withdrawal a moment ago counts, whatever the caller's copy says.
         errors["consent"] = _("Choose a current consent to share updates with the referrer, or none.")
     if errors:
         raise ValidationError(errors)

@@ -403,3 +403,94 @@ def test_partner_visibility_without_a_named_referrer(harbor: Any) -> None:
     services.consent_withdraw(acting_user=harbor.user("coordinator"), consent=consent)
     assert not referrals.referrer_may_see_status(referral)
     assert not referrals.referrer_may_see_status(refer(harbor, robin))  # nobody to tell
+
+
+# --- Added with the referral pages ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["other_purpose", "withdrawn"])
+def test_the_consent_on_a_referral_is_a_current_consent_to_share_updates(harbor: Any, bad: str) -> None:
+    robin = person(harbor)
+    if bad == "other_purpose":
+        consent = grant(harbor, robin, "service")
+    else:
+        consent = grant(harbor, robin, "share_referrer", recipient="Bayview Hospital")
+        services.consent_withdraw(acting_user=harbor.user("coordinator"), consent=consent)
+    before = counts()
+    with pytest.raises(ValidationError) as excinfo:
+        refer(harbor, robin, consent=consent)
+    assert "consent" in excinfo.value.message_dict
+    assert counts() == before
+
+
+def test_an_inactive_partner_and_an_overlong_reason_are_refused(harbor: Any) -> None:
+    closed = PartnerOrganisation.objects.create(organisation=harbor.organisation, name="Closed", is_active=False)
+    before = counts()
+    with pytest.raises(ValidationError) as excinfo:
+        refer(harbor, person(harbor), partner=closed, reason="x" * (referrals.REASON_MAX_LENGTH + 1))
+    assert set(excinfo.value.message_dict) == {"partner", "reason"}
+    assert counts()[0:2] == before[0:2]
+
+
+def test_submit_with_a_new_person_and_a_signed_form_is_all_or_nothing(harbor: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from alongside.people.models import ConsentDocument
+
+    referrer = harbor.user("referrer")
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    # A twelve-year-old cannot give this consent alone: everything made on the way is rolled back.
+    today = date.today()  # noqa: DTZ011 - a date of birth, not a moment
+    before = (counts(), Participant.objects.count(), Consent.objects.count(), ConsentDocument.objects.count())
+    with pytest.raises(ValidationError) as excinfo:
+        referrals.referral_submit(
+            acting_user=referrer,
+            organisation=harbor.organisation,
+            new_person={
+                "preferred_name": "Young",
+                "phone": "555-0100",
+                "date_of_birth": today.replace(year=today.year - 12),
+            },
+            referrer=referrer,
+            reason="Support after discharge",
+            urgency="soon",
+            consent_attested=True,
+            consent_document=SimpleUploadedFile("form.pdf", pdf, content_type="application/pdf"),
+        )
+    assert set(excinfo.value.message_dict) == {"consent_document"}
+    assert (counts(), Participant.objects.count(), Consent.objects.count(), ConsentDocument.objects.count()) == before
+
+    referral = referrals.referral_submit(
+        acting_user=referrer,
+        organisation=harbor.organisation,
+        new_person={"preferred_name": "Adult", "email": "ADULT@example.org"},
+        referrer=referrer,
+        reason="Support after discharge",
+        urgency="soon",
+        consent_attested=True,
+        consent_document=SimpleUploadedFile("form.pdf", pdf, content_type="application/pdf"),
+    )
+    assert referral.participant.source == "referral" and referral.participant.email == "adult@example.org"
+    assert referral.consent is not None and referral.consent.recipient == referrer.display_name
+    assert referrals.referrer_may_see_status(referral)
+
+
+def test_partner_services_check_and_audit(harbor: Any, riverbend: Any) -> None:
+    coordinator = harbor.user("coordinator")
+    partner = referrals.partner_create(
+        acting_user=coordinator, organisation=harbor.organisation, name=" Bayview ", kind="hospital"
+    )
+    assert partner.name == "Bayview"
+    with pytest.raises(ValidationError) as excinfo:
+        referrals.partner_create(acting_user=coordinator, organisation=harbor.organisation, name="BAYVIEW")
+    assert "name" in excinfo.value.message_dict
+    with pytest.raises(ValidationError):
+        referrals.partner_update(acting_user=coordinator, partner=partner, kind="spaceship")
+    for outsider in (harbor.user("peer"), riverbend.user("referrer")):
+        with pytest.raises(ValidationError) as excinfo:
+            referrals.partner_set_referrers(acting_user=coordinator, partner=partner, referrers=[outsider])
+        assert "referrers" in excinfo.value.message_dict
+    referrals.partner_set_referrers(acting_user=coordinator, partner=partner, referrers=[harbor.user("referrer")])
+    assert list(referrals.partners_of_referrer(harbor.organisation, harbor.user("referrer"))) == [partner]
+    actions = list(AuditEvent.objects.filter(object_id=str(partner.pk)).values_list("action", flat=True))
+    assert sorted(actions) == ["partner.create", "partner.set_referrers"]
