@@ -60,6 +60,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "referrals.view_own": frozenset({REFERRER}),
     "partners.view": frozenset({ADMIN, COORDINATOR}),
     "partners.change": frozenset({ADMIN, COORDINATOR}),
+    # One-on-one mentorship (matching/). Peers answer their own requests and see their own
+    # mentorships (the record scope still applies); supervisors see their team's mentorships.
+    "matching.view": frozenset({ADMIN, COORDINATOR}),
+    "matching.propose": frozenset({ADMIN, COORDINATOR}),
+    "matching.weights": frozenset({ADMIN}),
+    "matching.respond": frozenset({PEER}),
+    "mentorship.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
     # The access log is its own permission, not implied by any read (SECURITY.md).
     "audit.view": frozenset({ADMIN}),
 }
