@@ -1,0 +1,3 @@
+"""Matrix routes (see tests/matrix.py): filled in by the capability that owns them."""
+
+from __future__ import annotations
