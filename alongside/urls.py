@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("alongside.accounts.urls")),
     path("api/v1/", api_urls()),
     path("", include("alongside.people.urls")),
+    path("", include("alongside.matching.urls")),
     path("", include("alongside.web.urls")),
 ]
 

@@ -1,0 +1,1 @@
+"""Matching pages: coordinator.py and peer.py (staff side), person.py and mentorship.py."""
