@@ -6,6 +6,7 @@ See docs/matching.md for the scoring, the hard constraints and the lifecycle.
 
 from __future__ import annotations
 
+import json
 import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from alongside.accounts.models import Organisation, Program
 from alongside.core.crypto import EncryptedTextField
 from alongside.core.tenancy import TimestampedModel, tenant_manager
-from alongside.people.models import AgeBand, LivedExperienceTerm, Participant
+from alongside.people.models import AgeBand, ContactMode, LivedExperienceTerm, Participant
 
 
 def _points(label: Any, default: int, help_text: Any = "") -> models.PositiveSmallIntegerField[int, int]:
@@ -278,3 +279,106 @@ class Match(TimestampedModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_MATCH_STATUSES
+
+
+# --- The mentorship itself: support plan, next session, closure summary (matching/mentorship.py) --
+
+
+class CheckInFrequency(models.TextChoices):
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every two weeks")
+    MONTHLY = "monthly", _("Every month")
+    AS_NEEDED = "as_needed", _("Whenever either of us asks")
+
+
+class SupportPlan(TimestampedModel):
+    """The person's own plan, written with their peer supporter: goals, steps, supports and how
+    they check in. Both may edit it; each edit is a new version (``version``) and the page shows
+    who changed it last. Every text is P3 (encrypted); the audit log holds identifiers only."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    match = models.OneToOneField(Match, on_delete=models.PROTECT, related_name="support_plan")
+    goals = EncryptedTextField(_("goals"), blank=True, default="")
+    steps = EncryptedTextField(_("steps"), blank=True, default="")
+    supports = EncryptedTextField(_("supports"), blank=True, default="")
+    check_in_frequency = models.CharField(
+        _("how often you check in"), max_length=12, choices=CheckInFrequency.choices, blank=True
+    )
+    check_in_how = EncryptedTextField(_("how you check in"), blank=True, default="")
+    # One more on every change; an edit made on an older version is refused (nobody's words are lost).
+    version = models.PositiveIntegerField(default=0)
+    # The last editor: a staff member, or the person themselves through their private link.
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_by_person = models.BooleanField(default=False)
+
+    objects: ClassVar[models.Manager[SupportPlan]] = tenant_manager()
+
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("goals", "steps", "supports", "check_in_how")
+
+    def __str__(self) -> str:
+        return f"support plan of {self.match_id} (v{self.version})"
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in self.TEXT_FIELDS) and not self.check_in_frequency
+
+
+class NextSession(TimestampedModel):
+    """When the person and their peer supporter meet next (one per mentorship), for the page and
+    the calendar invite. ``uid`` stays while the session is moved (``sequence`` counts the
+    changes, as RFC 5545 asks); a new session after this one gets a new ``uid``."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    match = models.OneToOneField(Match, on_delete=models.PROTECT, related_name="next_session")
+    starts_at = models.DateTimeField(_("when"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("how long (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(8 * 60)]
+    )
+    mode = models.CharField(_("how you will meet"), max_length=10, choices=ContactMode.choices)
+    # A place or a video link, exactly as given (P3: it may be someone's home).
+    location = EncryptedTextField(_("where, or the link"), blank=True, default="")
+    uid = models.UUIDField(default=uuid.uuid4, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects: ClassVar[models.Manager[NextSession]] = tenant_manager()
+
+    def __str__(self) -> str:
+        return f"next session of {self.match_id}"
+
+
+class ClosureSummary(TimestampedModel):
+    """What the person worked on, in the peer supporter's words, with their support plan as it was
+    when the mentorship closed: theirs to keep (a page and a PDF under their private link)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    match = models.OneToOneField(Match, on_delete=models.PROTECT, related_name="closure_summary")
+    worked_on = EncryptedTextField(_("what you worked on together"), blank=True, default="")
+    # The plan at closure, as JSON text (P3, so encrypted like the plan itself).
+    plan_snapshot = EncryptedTextField(blank=True, default="")
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects: ClassVar[models.Manager[ClosureSummary]] = tenant_manager()
+
+    class Meta:
+        verbose_name_plural = "closure summaries"
+
+    def __str__(self) -> str:
+        return f"closure summary of {self.match_id}"
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.plan_snapshot) if self.plan_snapshot else {}
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
