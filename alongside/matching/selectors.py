@@ -373,3 +373,276 @@ def batch_proposal(
         waiting=len(requests),
         room=sum(p.capacity for p in peers if p.active),
     )
+
+
+# --- pages and API (helper F) ---
+# Reads for the coordinator's and the peer supporter's pages and for the API: each in a fixed
+# number of queries whatever the number of rows, each confined to the acting person's organisation
+# (and, for matches, to their record scope). Something outside it answers like a missing one.
+
+
+def mentorship_programs(organisation: Organisation) -> QuerySet[Program]:
+    """Active programs that offer one-on-one mentorship, by name."""
+    return Program.objects.filter(organisation=organisation, is_active=True, offers_mentorship=True).order_by(
+        "name", "id"
+    )
+
+
+@dataclass(frozen=True)
+class ProgramQueue:
+    program: Program
+    waiting: int
+    suggested: int
+
+
+def waiting_overview(organisation: Organisation) -> list[ProgramQueue]:
+    """Each mentorship program with how many people wait and how many have a peer being asked
+    (two queries)."""
+    programs = list(mentorship_programs(organisation))
+    counts: dict[tuple[Any, str], int] = {
+        (row["program"], row["status"]): row["n"]
+        for row in MatchRequest.objects.filter(
+            organisation=organisation, status__in=[RequestStatus.WAITING, RequestStatus.SUGGESTED]
+        )
+        .values("program", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    return [
+        ProgramQueue(
+            program=p,
+            waiting=counts.get((p.pk, RequestStatus.WAITING), 0),
+            suggested=counts.get((p.pk, RequestStatus.SUGGESTED), 0),
+        )
+        for p in programs
+    ]
+
+
+def open_requests(organisation: Organisation, program: Program) -> QuerySet[MatchRequest]:
+    """A program's waiting list as the coordinator sees it: people waiting and people whose peer
+    is being asked, longest waiting first; with how many areas of lived experience they asked a
+    peer to share (a count, not the areas) and the proposal waiting for a peer's answer."""
+    from django.db.models import Prefetch
+
+    proposals = Match.objects.filter(status=MatchStatus.PROPOSED).select_related("peer").order_by("proposed_at")
+    return (
+        MatchRequest.objects.filter(
+            organisation=organisation,
+            program=program,
+            status__in=[RequestStatus.WAITING, RequestStatus.SUGGESTED],
+        )
+        .select_related("participant")
+        .defer("note", "participant__notes")
+        .annotate(experience_count=Count("experiences"))
+        .prefetch_related(Prefetch("matches", queryset=proposals, to_attr="open_proposals"))
+        .order_by("waiting_since", "created_at", "id")
+    )
+
+
+def people_without_request(organisation: Organisation, program: Program) -> QuerySet[Participant]:
+    """People looking for a peer supporter with no open request in this program yet, longest known
+    first (the coordinator may make one for them)."""
+    open_in_program = MatchRequest.objects.filter(
+        organisation=organisation, program=program, status__in=[RequestStatus.WAITING, RequestStatus.SUGGESTED]
+    ).values("participant_id")
+    return (
+        Participant.objects.filter(
+            organisation=organisation,
+            looking_for_mentorship=True,
+            merged_into__isnull=True,
+            assigned_peer__isnull=True,
+            erasure_requested_at__isnull=True,
+        )
+        .exclude(status=ParticipantStatus.CLOSED)
+        .exclude(pk__in=open_in_program)
+        .only("id", "preferred_name", "created_at", "organisation_id")
+        .order_by("created_at", "id")
+    )
+
+
+def match_request_list(
+    organisation: Organisation, *, program: Any = None, status: str = "", participant: Any = None
+) -> QuerySet[MatchRequest]:
+    """Requests of the organisation, longest waiting first (lists never decrypt the note)."""
+    qs = MatchRequest.objects.filter(organisation=organisation).defer("note")
+    if program is not None:
+        qs = qs.filter(program=program)
+    if status:
+        qs = qs.filter(status=status)
+    if participant is not None:
+        qs = qs.filter(participant=participant)
+    return qs.order_by("waiting_since", "created_at", "id")
+
+
+def match_request_in(organisation: Organisation, request_id: Any) -> MatchRequest | None:
+    """One request of the organisation, with its person and program (None when missing or foreign)."""
+    return (
+        MatchRequest.objects.filter(organisation=organisation, pk=request_id)
+        .select_related("participant", "program", "organisation")
+        .first()
+    )
+
+
+def request_experience_ids(requests: Sequence[MatchRequest]) -> dict[Any, list[str]]:
+    """The lived-experience term ids each request asks a peer to share (one query)."""
+    through = MatchRequest.experiences.through
+    found: dict[Any, list[str]] = defaultdict(list)
+    for request_id, term_id in (
+        through.objects.filter(matchrequest_id__in=[r.pk for r in requests])
+        .order_by("livedexperienceterm_id")
+        .values_list("matchrequest_id", "livedexperienceterm_id")
+    ):
+        found[request_id].append(str(term_id))
+    return found
+
+
+def shareable_experiences(participant: Participant) -> list[LivedExperienceTerm]:
+    """What this person said may be used to suggest a peer supporter (the only terms a request may name)."""
+    term_ids = ParticipantExperience.objects.filter(
+        organisation=participant.organisation_id, participant=participant, use_for_matching=True
+    ).values("term_id")
+    return list(
+        LivedExperienceTerm.objects.filter(organisation=participant.organisation_id, pk__in=term_ids).order_by(
+            "category", "label", "id"
+        )
+    )
+
+
+def active_peer(organisation: Organisation, peer_id: Any) -> User | None:
+    """A peer supporter of this organisation with an active peer membership (None otherwise)."""
+    membership = (
+        Membership.objects.filter(organisation=organisation, user_id=peer_id, role=Role.PEER, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    return membership.user if membership is not None else None
+
+
+def peers_by_id(organisation: Organisation, peer_ids: Iterable[Any]) -> dict[str, User]:
+    """Peer supporters of this organisation (active or not) by id, for names (one query)."""
+    return {
+        str(m.user_id): m.user
+        for m in Membership.objects.filter(
+            organisation=organisation, role=Role.PEER, user_id__in=list(peer_ids)
+        ).select_related("user")
+    }
+
+
+# --- Matches within the record scope -------------------------------------------------------------
+
+
+def visible_matches(org: Any) -> QuerySet[Match]:
+    """Matches this member may see: coordinators and admins every match of the organisation;
+    supervisors those of the peer supporters they supervise; a peer supporter their own. Everyone
+    else none. ``org`` is an ``accounts.access.OrgContext``."""
+    from django.db.models import Q
+
+    from alongside.accounts.models import SupervisionLink
+
+    qs = Match.objects.filter(organisation=org.organisation)
+    if org.can("matching.view"):
+        return qs
+    scope = Q(pk__in=[])
+    if org.can("participants.view_team"):
+        team = SupervisionLink.objects.filter(
+            organisation=org.organisation, supervisor=org.user, ended_at__isnull=True
+        ).values("peer_id")
+        scope |= Q(peer__in=team) | Q(peer=org.user)
+    if org.can("matching.respond") or org.can("participants.view_own"):
+        scope |= Q(peer=org.user)
+    return qs.filter(scope)
+
+
+def access_match(org: Any, match_id: Any) -> Match:
+    """The match if this member may see it, else the same 404 as a missing one."""
+    from django.http import Http404
+
+    from alongside.accounts.access import parse_uuid_or_404
+
+    org.require("mentorship.view")
+    match = (
+        visible_matches(org)
+        .filter(pk=parse_uuid_or_404(match_id))
+        .select_related("participant", "peer", "program", "request", "organisation")
+        .first()
+    )
+    if match is None:
+        raise Http404
+    return match
+
+
+def pending_for_peer(org: Any, match_id: Any) -> Match:
+    """A proposal waiting for this peer supporter's own answer, else 404 (someone else's proposal,
+    an answered one and a missing one look alike)."""
+    from django.http import Http404
+
+    from alongside.accounts.access import parse_uuid_or_404
+
+    org.require("matching.respond")
+    match = (
+        Match.objects.filter(
+            organisation=org.organisation, peer=org.user, status=MatchStatus.PROPOSED, pk=parse_uuid_or_404(match_id)
+        )
+        .select_related("participant", "peer", "program", "request", "organisation")
+        .first()
+    )
+    if match is None:
+        raise Http404
+    return match
+
+
+# --- Words ---------------------------------------------------------------------------------------
+
+
+def reasons_of(match: Match) -> list[scoring.Reason]:
+    """The reasons stored with a match when it was proposed."""
+    return [scoring.Reason.from_dict(r) for r in (match.explanation or []) if isinstance(r, dict) and "kind" in r]
+
+
+def labels_for_matches(organisation: Organisation, matches: Iterable[Match]) -> scoring.Labels:
+    """Words for every reason of these matches (one query for the lived-experience terms)."""
+    return labels(organisation, reason_terms(r for m in matches for r in reasons_of(m)))
+
+
+def peer_reason_text(reason: scoring.Reason, words: scoring.Labels) -> str | None:
+    """A reason as the peer supporter reads it. Most read the same both ways ("you both shared
+    …"); the specialty is said from their side, and the person's gender preference is theirs."""
+    from django.utils.translation import gettext as _
+
+    if reason.kind == "gender":
+        return None
+    if reason.kind == "specialty":
+        names = [str(words.specialties.get(i, i)) for i in reason.items]
+        return _("they asked for support you offer (%(items)s)") % {"items": ", ".join(names)}
+    return scoring.reason_text(reason, words)
+
+
+def peer_explanation(reasons: Sequence[scoring.Reason], words: scoring.Labels) -> str:
+    from django.utils.translation import gettext as _
+
+    parts = [t for t in (peer_reason_text(r, words) for r in reasons) if t]
+    if not parts:
+        return _("They meet what you offer.")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
+
+
+def availability_words(availability: Any) -> list[str]:
+    """{"tue": ["evening"], ...} → ["Tuesday: evening", ...], in weekday order."""
+    from django.utils.translation import gettext as _
+
+    from alongside.people.forms.records import DAYS, TIMES
+
+    if not isinstance(availability, dict):
+        return []
+    time_names = dict(TIMES)
+    lines = []
+    for day, day_name in DAYS:
+        times = [str(time_names[t]).lower() for t, _t in TIMES if t in (availability.get(day) or [])]
+        if times:
+            lines.append(_("%(day)s: %(times)s") % {"day": day_name, "times": ", ".join(times)})
+    return lines
+
+
+def first_name(name: str) -> str:
+    return name.split(" ")[0] if name else ""

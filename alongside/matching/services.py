@@ -767,3 +767,32 @@ def participant_anonymised(participant: Participant, acting_user: User | None, n
         availability={},
         updated_at=now,
     )
+
+
+# --- pages and API (helper F) ---
+# Reads of P3 for the pages and the API: the request's note and the lived experience it names,
+# and the reasons stored with a match (they name what the person shared). Each showing is logged
+# with identifiers only.
+
+
+def match_request_viewed(*, acting_user: User, request: MatchRequest) -> None:
+    """One request with its note and the lived experience it names (API detail)."""
+    record(acting_user, "match_request.view", request)
+
+
+def match_viewed(*, acting_user: User, match: Match) -> None:
+    """One match with its reasons."""
+    record(acting_user, "match.view", match)
+
+
+def match_pending_viewed(*, acting_user: User, organisation: Organisation) -> None:
+    """A peer supporter's "requests for you" page shows the reasons of every proposal waiting for
+    their answer: one access-log row for the page (the proposals are theirs, and at most as many as
+    the room in their caseload), so the page costs the same few queries however many there are."""
+    record(
+        acting_user,
+        "match.view_pending",
+        organisation=organisation,
+        object_type="accounts.user",
+        object_id=acting_user.pk,
+    )
