@@ -57,6 +57,11 @@ EXEMPT = {
     "people:self_referral": "public form by organisation slug; tested in test_self_referral",
     "people:self_referral_thanks": "public page by organisation slug; tested in test_self_referral",
     "people:self_start": "a private link's token, not an id (/me/ pages read the session); tested in test_self_service",
+    **{
+        f"matching:{name}": "the person's own page under /me/ (no organisation: the private link's session names "
+        "the person); another person's match answers like a missing one, tested in tests/matching/test_person_pages"
+        for name in ("self_match", "self_plan", "self_change", "self_ics", "self_summary", "self_summary_pdf")
+    },
 }
 
 

@@ -767,6 +767,10 @@ def participant_anonymised(participant: Participant, acting_user: User | None, n
         availability={},
         updated_at=now,
     )
+    # The mentorship's words: support plans, next sessions' places, closure summaries (mentorship.py).
+    from alongside.matching.mentorship import mentorship_content_cleared
+
+    mentorship_content_cleared(participant, now)
 
 
 # --- pages and API (helper F) ---
