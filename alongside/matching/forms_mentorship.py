@@ -71,7 +71,7 @@ class PlanForm(forms.Form):
     def rebased(self, version: int, message: Any) -> PlanForm:
         """The same words, on top of the plan's current version, with ``message`` (the plan changed
         while they were editing: saving again is now a deliberate choice)."""
-        data = self.data.copy()
+        data = {name: self.data.get(name, "") for name in self.fields}
         data["version"] = str(version)
         form = PlanForm(data, for_person=self.for_person)
         form.is_valid()
