@@ -262,11 +262,13 @@ def program_create(request: HttpRequest, org_slug: str, payload: ProgramIn) -> A
 
 
 # Each capability's endpoints live in its own app and join the one API here.
+from alongside.matching.api import router as matching_router  # noqa: E402
 from alongside.people.api import router as people_router  # noqa: E402
 from alongside.people.api_referrals import router as referrals_router  # noqa: E402
 
 api.add_router("/", people_router)
 api.add_router("/", referrals_router)
+api.add_router("/", matching_router)
 
 
 def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:

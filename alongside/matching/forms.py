@@ -268,7 +268,7 @@ class WeightsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in MatchWeights.WEIGHT_FIELDS:
             model_field = MatchWeights._meta.get_field(name)
-            label = str(model_field.verbose_name)
+            label = str(getattr(model_field, "verbose_name", name))
             label = label[:1].upper() + label[1:]
             field: forms.Field
             if name == "waiting_per_day":
