@@ -583,3 +583,21 @@ def test_record_pages_have_no_inline_scripts_or_styles(harbor: Any, sam: Partici
         html = client.get(path).content.decode()
         assert " style=" not in html and "<style" not in html and "onclick=" not in html
         assert "<script>" not in html
+
+
+@pytest.mark.django_db
+def test_a_link_may_preselect_the_kind_of_support(harbor: Any, login_as: Any) -> None:
+    import re
+
+    from tests.people.helpers import tenant_participant
+
+    def checked(html: str) -> list[str]:
+        tags = re.findall(r'<input[^>]*name="service_model"[^>]*>', html)
+        return [re.search(r'value="([^"]*)"', tag).group(1) for tag in tags if " checked" in tag]  # type: ignore[union-attr]
+
+    participant = tenant_participant(harbor)
+    client = login_as(harbor.user("coordinator"))
+    url = f"/app/{harbor.organisation.slug}/people/{participant.pk}/contacts/new/"
+    assert checked(client.get(url + "?service_model=referral").content.decode()) == ["referral"]
+    assert checked(client.get(url + "?service_model=nonsense").content.decode()) == []
+    assert checked(client.get(url).content.decode()) == []

@@ -29,7 +29,7 @@ from alongside.people.forms.records import (
     GuardianForm,
     PeerProfileForm,
 )
-from alongside.people.models import Guardian, LivedExperienceTerm, Participant
+from alongside.people.models import Guardian, LivedExperienceTerm, Participant, ServiceModel
 
 
 def _profile(org: OrgContext, participant: Participant) -> HttpResponse:
@@ -130,11 +130,15 @@ def consent_withdraw(request: HttpRequest, org: OrgContext, participant_id: str,
 @require_http_methods(["GET", "POST"])
 def contact_create(request: HttpRequest, org: OrgContext, participant_id: str) -> HttpResponse:
     participant = access_participant(org, participant_id)
+    # A link may preselect the kind of support (the referral page asks for "Referral follow-up").
+    preselect = request.GET.get("service_model", "")
     form = ContactForm(
         request.POST if request.method == "POST" else None,
         organisation=org.organisation,
         programs=account_selectors.programs_for(org.organisation).order_by("name"),
     )
+    if preselect in ServiceModel.values:
+        form.initial["service_model"] = preselect
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_record_create(
