@@ -49,6 +49,8 @@ class PlanForm(forms.Form):
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, for_person: bool = False, **kwargs: Any) -> None:
+        # Several forms share the staff page: each has its own ids, so every label finds its field.
+        kwargs.setdefault("auto_id", "plan_%s")
         super().__init__(*args, **kwargs)
         self.for_person = for_person
         if for_person:
@@ -115,6 +117,7 @@ class SessionForm(forms.Form):
     follow_up_needed = forms.BooleanField(label=_("Follow-up needed"), required=False)
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "session_%s")
         super().__init__(*args, **kwargs)
         _in_org_time(self, "occurred_at", organisation, initial_now=True)
 
@@ -137,12 +140,17 @@ class NextSessionForm(forms.Form):
     )
 
     def __init__(self, *args: Any, organisation: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "next_%s")
         super().__init__(*args, **kwargs)
         _in_org_time(self, "starts_at", organisation, initial_now=False)
 
 
 class PauseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Why pause"), choices=PauseReason.choices, widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "pause_%s")
+        super().__init__(*args, **kwargs)
 
 
 class CloseForm(forms.Form):

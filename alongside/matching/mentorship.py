@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import uuid4
@@ -209,15 +209,23 @@ def began_at(match: Match) -> datetime:
     return min(moments) if moments else match.proposed_at
 
 
+def first_day(match: Match) -> datetime:
+    """The start of the day (in the organisation's time zone) the mentorship began: sessions count
+    from there, so a session earlier on the day the peer said yes is one of them."""
+    tz = ZoneInfo(match.organisation.timezone)
+    day = timezone.localdate(began_at(match), tz)
+    return datetime.combine(day, time.min, tzinfo=tz)
+
+
 def sessions(match: Match) -> QuerySet[ContactRecord]:
-    """The contact records of this person with this peer supporter in mentorship since the
+    """The contact records of this person with this peer supporter in mentorship since the day the
     mentorship began (and until it ended), newest first. Lists never decrypt the notes."""
     qs = ContactRecord.objects.filter(
         organisation=match.organisation_id,
         participant_id=match.participant_id,
         peer_id=match.peer_id,
         service_model=ServiceModel.MENTORSHIP,
-        occurred_at__gte=began_at(match),
+        occurred_at__gte=first_day(match),
     )
     if match.ended_at is not None:
         qs = qs.filter(occurred_at__lte=match.ended_at)
@@ -253,12 +261,12 @@ def session_log(
     if mode not in ContactMode.values:
         raise ValidationError({"mode": _("Choose how you met or talked.")})
     accepted = match.responded_at or match.proposed_at
-    if occurred_at < accepted:
+    if occurred_at < first_day(match):
         raise ValidationError(
             {
                 "occurred_at": _(
-                    "A session can't be before %(name)s's peer supporter said yes (%(date)s). For earlier contacts, "
-                    "use “Log a contact” on their record."
+                    "A session can't be before the day %(name)s's peer supporter said yes (%(date)s). For earlier "
+                    "contacts, use “Log a contact” on their record."
                 )
                 % {
                     "name": match.participant.preferred_name,
