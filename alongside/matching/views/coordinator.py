@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alongside.accounts.access import OrgContext, org_view, parse_uuid_or_404
@@ -90,7 +91,7 @@ def _brief(r: MatchRequest) -> list[str]:
     count = getattr(r, "experience_count", 0)
     if count:
         parts.append(
-            _("%(n)d areas of lived experience") % {"n": count} if count > 1 else _("1 area of lived experience")
+            ngettext("%(n)d area of lived experience", "%(n)d areas of lived experience", count) % {"n": count}
         )
     if r.specialties:
         parts.append(", ".join(_names(r.specialties, SPECIALTY_CHOICES)))
