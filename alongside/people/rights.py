@@ -407,6 +407,26 @@ def _action_descriptions() -> dict[str, str]:
         "consent_document.upload": _("Kept a copy of a consent form you signed"),
         "consent_document.download": _("Opened a consent form you signed"),
         "consent_document.delete": _("Removed a consent form that was uploaded by mistake"),
+        "referral.view": _("Read a referral from your care team"),
+        "referral.fhir_export": _("Sent your referral's details to your care team's system"),
+        "consent.fhir_export": _("Sent a record of your consent to another system"),
+        "match_request.create": _("Asked for a peer supporter for you"),
+        "match_request.view": _("Looked at your request for a peer supporter"),
+        "match_request.view_suggestions": _("Looked at peer supporters suggested for you"),
+        "match_request.more_suggestions": _("Asked for more peer supporters to choose from"),
+        "match_request.withdraw": _("Withdrew your request for a peer supporter"),
+        "match.propose": _("Asked a peer supporter to walk alongside you"),
+        "match.choose": _("Recorded the peer supporter you chose"),
+        "match.accept": _("Your peer supporter said yes"),
+        "match.decline": _("A peer supporter could not take this on"),
+        "match.start": _("Started your mentorship"),
+        "match.pause": _("Paused your mentorship"),
+        "match.resume": _("Resumed your mentorship"),
+        "match.close": _("Closed your mentorship"),
+        "match.change_peer": _("Recorded that you asked for a different peer supporter"),
+        "match.withdraw": _("Withdrew a proposal of a peer supporter"),
+        "match.view": _("Looked at your mentorship"),
+        "mentorship.view": _("Looked at your mentorship"),
     }
 
 
@@ -444,20 +464,16 @@ def staff_name(user: User | None) -> str:
 
 
 def _record_object_ids(participant: Participant) -> list[str]:
-    """The ids the audit log uses for this person's record and what hangs off it (one query)."""
-    org_id = participant.organisation_id
-    parts: list[Any] = [
-        model.objects.filter(organisation=org_id, **{field: participant}).order_by().values_list("pk", flat=True)
-        for model, field in (
-            (Consent, "participant"),
-            (ContactRecord, "participant"),
-            (Referral, "participant"),
-            (Enrolment, "participant"),
-            (Guardian, "participant"),
-            (FamilyLink, "family_member"),
-            (ConsentDocument, "participant"),
+    """The ids the audit log uses for this person's record and every row that hangs off it, in any
+    app (consents, contacts, referrals, match requests and matches, ...): one query."""
+    parts: list[Any] = []
+    for relation in Participant._meta.related_objects:
+        model = relation.related_model
+        if not relation.one_to_many or model is Participant or isinstance(model, str):
+            continue
+        parts.append(
+            model._base_manager.filter(**{relation.field.name: participant}).order_by().values_list("pk", flat=True)
         )
-    ]
     first, *rest = parts
     ids = {str(pk) for pk in first.union(*rest, all=True)}
     ids.add(str(participant.pk))

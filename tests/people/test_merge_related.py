@@ -152,3 +152,13 @@ def test_erasure_withdraws_waiting_requests_and_anonymising_clears_their_notes(h
         assert request.note == "" and list(request.experiences.all()) == []
         # Another person's proposal is untouched.
         assert Match.objects.get(request=other_request).status == MatchStatus.PROPOSED
+
+
+def test_the_access_history_includes_what_other_apps_did_for_the_person(harbor: Any) -> None:
+    with scopes_disabled():
+        person = make_person(harbor, "Robin")
+        make_request(harbor, person)
+        other = make_person(harbor, "Kim")
+        make_request(harbor, other)
+        what = [event.what for event in rights.access_history(person)]
+        assert what.count("Asked for a peer supporter for you") == 1
