@@ -658,3 +658,16 @@ def test_profile_and_caseload_link_to_the_mentorship(harbor, login_as):
     # Another peer's caseload does not list it.
     other = make_peer(harbor, "Alex")
     assert url(match) not in login_as(other).get("/app/harbor/caseload/").content.decode()
+
+
+def test_a_supervisor_sees_only_their_teams_mentorships(harbor, login_as):
+    match = active(harbor)
+    other_supervisor = make_peer(harbor, "Lee")  # an account...
+    from alongside.accounts import services as account_services
+
+    account_services.membership_grant(
+        acting_user=None, organisation=harbor.organisation, user=other_supervisor, role="supervisor"
+    )
+    # ...who supervises nobody: the mentorship looks missing to them.
+    assert login_as(other_supervisor).get(url(match)).status_code == 404
+    assert login_as(harbor.user("supervisor")).get(url(match)).status_code == 200

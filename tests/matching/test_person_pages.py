@@ -389,3 +389,27 @@ def test_the_home_page_section_follows_where_things_stand(harbor):
     with scopes_disabled():
         make_request(harbor, person)
     assert "Choose your peer supporter" in client.get("/me/").content.decode()
+
+
+def test_their_mentorship_page_costs_the_same_queries_however_many_sessions(harbor):
+    person, match = matched(harbor)
+    client = me(harbor, person)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"{ME}{match.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    count()
+    few = count()
+    with scopes_disabled():
+        for _ in range(10):
+            mentorship.session_log(
+                acting_user=harbor.user("peer"),
+                match=match,
+                occurred_at=timezone.now(),
+                duration_minutes=5,
+                mode="text",
+            )
+        mentorship.plan_update(acting_user=None, match=match, goals="\n".join(f"Goal {i}" for i in range(20)))
+    assert count() == few
