@@ -153,7 +153,7 @@ def plan_update(
     people_services.refuse_if_restricted(match.participant)
     plan = SupportPlan.objects.select_for_update().filter(organisation=match.organisation_id, match=match).first()
     if plan is None:
-        plan = SupportPlan(organisation=match.organisation, match=match)
+        plan = SupportPlan(organisation=match.organisation, match=match, participant=match.participant)
     if version is not None and version != plan.version:
         raise ValidationError(
             {
@@ -349,7 +349,7 @@ def next_session_set(
     people_services.refuse_if_restricted(match.participant)
     ns = NextSession.objects.select_for_update().filter(organisation=match.organisation_id, match=match).first()
     if ns is None:
-        ns = NextSession(organisation=match.organisation, match=match)
+        ns = NextSession(organisation=match.organisation, match=match, participant=match.participant)
     elif ns.starts_at + timedelta(minutes=ns.duration_minutes) > now:
         ns.sequence += 1  # the same session, moved: calendars update it in place
     else:
@@ -463,6 +463,7 @@ def closure_summary(*, acting_user: User, match: Match, worked_on: str) -> Closu
         summary = ClosureSummary(
             organisation=match.organisation,
             match=match,
+            participant=match.participant,
             plan_snapshot=json.dumps(plan_as_dict(plan_of(match)), ensure_ascii=False),
         )
     elif summary.worked_on == text:
@@ -615,10 +616,10 @@ def mentorship_content_cleared(participant: Participant, now: datetime) -> None:
     """Anonymisation (people.rights): the support plans' words, the next sessions' places and the
     closure summaries' words go; the rows stay for counts (plans made, versions, summaries written)."""
     org_id = participant.organisation_id
-    SupportPlan.objects.filter(organisation=org_id, match__participant=participant).update(
+    SupportPlan.objects.filter(organisation=org_id, participant=participant).update(
         goals="", steps="", supports="", check_in_how="", check_in_frequency="", updated_at=now
     )
-    NextSession.objects.filter(organisation=org_id, match__participant=participant).update(location="", updated_at=now)
-    ClosureSummary.objects.filter(organisation=org_id, match__participant=participant).update(
+    NextSession.objects.filter(organisation=org_id, participant=participant).update(location="", updated_at=now)
+    ClosureSummary.objects.filter(organisation=org_id, participant=participant).update(
         worked_on="", plan_snapshot="", updated_at=now
     )

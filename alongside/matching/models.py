@@ -299,6 +299,9 @@ class SupportPlan(TimestampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     match = models.OneToOneField(Match, on_delete=models.PROTECT, related_name="support_plan")
+    # The match's person, kept here too so every row about them is one foreign key away (merging two
+    # records and the person's access history follow the foreign keys to ``Participant``).
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="support_plans")
     goals = EncryptedTextField(_("goals"), blank=True, default="")
     steps = EncryptedTextField(_("steps"), blank=True, default="")
     supports = EncryptedTextField(_("supports"), blank=True, default="")
@@ -334,6 +337,7 @@ class NextSession(TimestampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     match = models.OneToOneField(Match, on_delete=models.PROTECT, related_name="next_session")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="next_sessions")
     starts_at = models.DateTimeField(_("when"))
     duration_minutes = models.PositiveSmallIntegerField(
         _("how long (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(8 * 60)]
@@ -360,6 +364,7 @@ class ClosureSummary(TimestampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     match = models.OneToOneField(Match, on_delete=models.PROTECT, related_name="closure_summary")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="closure_summaries")
     worked_on = EncryptedTextField(_("what you worked on together"), blank=True, default="")
     # The plan at closure, as JSON text (P3, so encrypted like the plan itself).
     plan_snapshot = EncryptedTextField(blank=True, default="")

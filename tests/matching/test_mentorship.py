@@ -671,3 +671,23 @@ def test_a_supervisor_sees_only_their_teams_mentorships(harbor, login_as):
     # ...who supervises nobody: the mentorship looks missing to them.
     assert login_as(other_supervisor).get(url(match)).status_code == 404
     assert login_as(harbor.user("supervisor")).get(url(match)).status_code == 200
+
+
+def test_plans_sessions_and_summaries_follow_the_person(harbor):
+    """Each row names the person, so merging two records moves them and the person's access history
+    (people.rights) lists what happened to them."""
+    match = active(harbor)
+    peer = harbor.user("peer")
+    plan = mentorship.plan_update(acting_user=peer, match=match, goals="G", version=0)
+    ns = mentorship.next_session_set(
+        acting_user=peer, match=match, starts_at=timezone.now() + timedelta(days=1), duration_minutes=30, mode="phone"
+    )
+    summary = mentorship.mentorship_close(acting_user=peer, match=match, reason="goals_met", worked_on="Words")
+    assert plan.participant == ns.participant == summary.participant == match.participant
+    history = {e.action for e in rights.access_history(match.participant)}
+    assert {"support_plan.update", "next_session.set", "closure_summary.write", "match.close"} <= history
+    keep = make_person(harbor, "Kept")
+    people_services.participant_merge(acting_user=harbor.user("coordinator"), keep=keep, duplicate=match.participant)
+    for row in (plan, ns, summary):
+        row.refresh_from_db()
+        assert row.participant_id == keep.pk
