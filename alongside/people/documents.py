@@ -46,7 +46,7 @@ from alongside.people.models import (
     ReferralStatus,
     ServiceModel,
 )
-from alongside.people.services import refuse_if_restricted
+from alongside.people.services import export_more_sections, refuse_if_restricted
 
 if TYPE_CHECKING:
     from alongside.accounts.models import Organisation, User
@@ -421,4 +421,11 @@ def export_pdf(data: dict[str, Any], *, organisation: Organisation) -> bytes:
         ],
         empty=_("Nothing shared. That is their choice."),
     )
+    for section in export_more_sections(data):
+        doc.heading(section["title"], level=2)
+        if not section["items"]:
+            doc.paragraph("—", muted=True)
+        for item in section["items"]:
+            doc.details(item)
+            doc.spacer()
     return doc.render()

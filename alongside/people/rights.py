@@ -427,6 +427,12 @@ def _action_descriptions() -> dict[str, str]:
         "match.withdraw": _("Withdrew a proposal of a peer supporter"),
         "match.view": _("Looked at your mentorship"),
         "mentorship.view": _("Looked at your mentorship"),
+        "mentorship.self_view": _("Looked at your mentorship page"),
+        "support_plan.update": _("Updated your support plan"),
+        "next_session.set": _("Set your next session"),
+        "next_session.download": _("Downloaded the calendar invite for your next session"),
+        "closure_summary.write": _("Wrote the summary of your mentorship"),
+        "closure_summary.download": _("Downloaded the summary of your mentorship"),
     }
 
 

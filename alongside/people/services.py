@@ -721,6 +721,44 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
+@dataclass(frozen=True)
+class ExportSection:
+    """Rows another app holds about a person, for their export: a title, and one flat dict per row
+    (values already plain: strings, numbers, dates as ISO text)."""
+
+    title: Any
+    rows: Callable[[Participant], list[dict[str, Any]]]
+
+
+# {key: section}: apps register theirs in AppConfig.ready() (e.g. matching: requests, mentorships).
+EXPORT_SECTIONS: dict[str, ExportSection] = {}
+
+
+def register_export_section(key: str, section: ExportSection) -> None:
+    EXPORT_SECTIONS[key] = section
+
+
+def export_more_sections(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The registered sections of an export, for the readable page and the PDF:
+    [{"title", "items"}], each item a list of (label in words, value as text) pairs."""
+    sections = []
+    for meta in data.get("more", []):
+        items = [
+            [(key.replace("_", " ").capitalize(), "" if value is None else _plain(value)) for key, value in row.items()]
+            for row in data.get(meta["key"], [])
+        ]
+        sections.append({"title": meta["title"], "items": items})
+    return sections
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items() if v not in (None, "", []))
+    return str(value)
+
+
 def participant_export(*, acting_user: User | None, participant: Participant) -> dict[str, Any]:
     """Everything held about one person, for them (right of access) or a consented disclosure.
 
@@ -835,6 +873,12 @@ def participant_export(*, acting_user: User | None, participant: Participant) ->
             {"experience": e.term.label, "use_for_matching": e.use_for_matching} for e in profile.experiences
         ],
     }
+    # What other parts of Alongside hold about the person, each under its own key, plus the titles
+    # the readable page and the PDF show them under.
+    data["more"] = []
+    for key, section in EXPORT_SECTIONS.items():
+        data[key] = section.rows(participant)
+        data["more"].append({"key": key, "title": str(section.title)})
     if acting_user is None:  # the person themself, through their private link (people/rights.py)
         record(None, "participant.self_export", participant, role="participant")
     else:

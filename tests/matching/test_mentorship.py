@@ -691,3 +691,24 @@ def test_plans_sessions_and_summaries_follow_the_person(harbor):
     for row in (plan, ns, summary):
         row.refresh_from_db()
         assert row.participant_id == keep.pk
+
+
+def test_the_persons_export_holds_their_requests_and_mentorship_with_the_plan(harbor, login_as):
+    from pypdf import PdfReader as Reader
+
+    match = active(harbor)
+    mentorship.plan_update(acting_user=harbor.user("peer"), match=match, goals="Sleep better before exams", version=0)
+    person = match.participant
+    data = people_services.participant_export(acting_user=harbor.user("coordinator"), participant=person)
+    assert [m["key"] for m in data["more"]] == ["match_requests", "mentorships"]
+    assert data["match_requests"][0]["program"] == harbor.program.name
+    (row,) = data["mentorships"]
+    assert row["plan_goals"] == "Sleep better before exams" and row["status"] == "Active"
+
+    client = login_as(harbor.user("coordinator"))
+    url = f"/app/{harbor.organisation.slug}/people/{person.pk}/export/"
+    page = client.get(url).content.decode()
+    assert "Mentorships" in page and "Sleep better before exams" in page
+    pdf = client.get(url + "?format=pdf")
+    text = "".join(p.extract_text() for p in Reader(io.BytesIO(pdf.content)).pages)
+    assert "Sleep better before exams" in text and "Requests for a peer supporter" in text

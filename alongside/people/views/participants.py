@@ -330,4 +330,6 @@ def participant_export(request: HttpRequest, org: OrgContext, participant_id: st
         pdf = HttpResponse(export_pdf(data, organisation=org.organisation), content_type="application/pdf")
         pdf["Content-Disposition"] = attachment_disposition(f"participant-{participant.pk}.pdf")
         return pdf
-    return render(request, "people/participants/export.html", {"org": org, "participant": participant, "data": data})
+    more = services.export_more_sections(data)
+    context = {"org": org, "participant": participant, "data": data, "more_sections": more}
+    return render(request, "people/participants/export.html", context)

@@ -28,7 +28,7 @@ from alongside.accounts.access import OrgContext, org_view, recent_auth_required
 from alongside.core.forms import add_service_errors
 from alongside.core.policy import public
 from alongside.core.tenancy import tenant_scope
-from alongside.people import rights
+from alongside.people import rights, services
 from alongside.people.access import access_participant
 from alongside.people.forms.rights import ErasureForm
 from alongside.people.models import Participant, ParticipantAccessLink
@@ -245,7 +245,12 @@ def self_download(request: HttpRequest, link: ParticipantAccessLink) -> HttpResp
 @self_service
 def self_information(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     data = rights.readable_export(rights.self_service_export(participant=link.participant))
-    context = {"participant": link.participant, "organisation": link.participant.organisation, "data": data}
+    context = {
+        "participant": link.participant,
+        "organisation": link.participant.organisation,
+        "data": data,
+        "more_sections": services.export_more_sections(data),
+    }
     return render(request, "people/self_service/information.html", context)
 
 
