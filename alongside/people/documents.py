@@ -337,7 +337,7 @@ def export_pdf(data: dict[str, Any], *, organisation: Organisation) -> bytes:
             _("How"),
             _("Given"),
             _("Valid until"),
-            _("Withdrawn"),
+            _("Withdrawn on"),
             _("Signed forms"),
         ],
         [
