@@ -49,8 +49,8 @@ from alongside.matching.models import (
 )
 from alongside.people import services as people_services
 from alongside.people.models import ContactMode, ContactRecord, Participant, ServiceModel
+from alongside.people.rights import PARTICIPANT_ROLE
 
-PARTICIPANT_ROLE = "participant"
 PLAN_TEXT_MAX = 4000
 LOCATION_MAX = 300
 SUMMARY_MAX = 6000
@@ -58,10 +58,6 @@ SUMMARY_MAX = 6000
 GOING_ON = (MatchStatus.ACCEPTED, MatchStatus.ACTIVE, MatchStatus.PAUSED)
 # How far ahead a next session may be set.
 NEXT_SESSION_HORIZON = timedelta(days=366)
-
-
-def _role(acting_user: User | None) -> str | None:
-    return PARTICIPANT_ROLE if acting_user is None else None
 
 
 # --- Who may work on a mentorship ----------------------------------------------------------------
@@ -172,7 +168,7 @@ def plan_update(
     plan.updated_by = acting_user
     plan.updated_by_person = acting_user is None
     plan.save()
-    record(acting_user, "support_plan.update", plan, role=_role(acting_user))
+    record(acting_user, "support_plan.update", plan, role=matching_services.audit_role(acting_user))
     return plan
 
 
@@ -432,7 +428,7 @@ def next_session_ics(ns: NextSession, *, now: datetime | None = None) -> str:
 
 def next_session_downloaded(*, acting_user: User | None, ns: NextSession) -> None:
     """The invite carries the place (P3): each download is in the access log."""
-    record(acting_user, "next_session.download", ns, role=_role(acting_user))
+    record(acting_user, "next_session.download", ns, role=matching_services.audit_role(acting_user))
 
 
 # --- Closing, and the summary the person keeps ---------------------------------------------------
@@ -491,7 +487,7 @@ def summary_of(match: Match) -> ClosureSummary | None:
 
 
 def closure_summary_downloaded(*, acting_user: User | None, summary: ClosureSummary) -> None:
-    record(acting_user, "closure_summary.download", summary, role=_role(acting_user))
+    record(acting_user, "closure_summary.download", summary, role=matching_services.audit_role(acting_user))
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def _choices() -> dict[str, set[str]]:
     }
 
 
-def _role(acting_user: User | None) -> str | None:
+def audit_role(acting_user: User | None) -> str | None:
     """In a step the person takes (choosing, withdrawing, asking for someone else, pausing),
     ``acting_user`` None is the person through their own link, with no account: the audit row
     says "participant". Elsewhere None is the system (a command) and the row says so."""
@@ -329,7 +329,8 @@ def match_request_create(
         **details.fields,
     )
     request.experiences.set(details.experiences)
-    record(acting_user, "match_request.create", request, role=_role(acting_user) if made_by == MadeBy.PERSON else None)
+    role = audit_role(acting_user) if made_by == MadeBy.PERSON else None
+    record(acting_user, "match_request.create", request, role=role)
     return request
 
 
@@ -347,11 +348,11 @@ def match_request_withdraw(*, acting_user: User | None, request: MatchRequest) -
         match.ended_at = now
         match.ended_by = acting_user
         match.save(update_fields=["status", "ended_at", "ended_by", "updated_at"])
-        record(acting_user, "match.withdraw", match, role=_role(acting_user))
+        record(acting_user, "match.withdraw", match, role=audit_role(acting_user))
     request.status = RequestStatus.WITHDRAWN
     request.closed_at = now
     request.save(update_fields=["status", "closed_at", "updated_at"])
-    record(acting_user, "match_request.withdraw", request, role=_role(acting_user))
+    record(acting_user, "match_request.withdraw", request, role=audit_role(acting_user))
     return request
 
 
@@ -418,7 +419,7 @@ def _propose(*, acting_user: User | None, request: MatchRequest, peer: User, via
     )
     request.status = RequestStatus.SUGGESTED
     request.save(update_fields=["status", "updated_at"])
-    record(acting_user, action, match, role=_role(acting_user) if via == ProposedVia.PERSON else None)
+    record(acting_user, action, match, role=audit_role(acting_user) if via == ProposedVia.PERSON else None)
     return match
 
 
@@ -533,7 +534,7 @@ def match_pause(*, acting_user: User | None, match: Match, reason: str) -> Match
     match.pause_reason = reason
     match.paused_at = timezone.now()
     match.save(update_fields=["status", "pause_reason", "paused_at", "updated_at"])
-    record(acting_user, "match.pause", match, role=_role(acting_user))
+    record(acting_user, "match.pause", match, role=audit_role(acting_user))
     return match
 
 
@@ -545,7 +546,7 @@ def match_resume(*, acting_user: User | None, match: Match) -> Match:
     match.pause_reason = ""
     match.paused_at = None
     match.save(update_fields=["status", "pause_reason", "paused_at", "updated_at"])
-    record(acting_user, "match.resume", match, role=_role(acting_user))
+    record(acting_user, "match.resume", match, role=audit_role(acting_user))
     return match
 
 
@@ -574,7 +575,7 @@ def match_close(*, acting_user: User | None, match: Match, reason: str) -> Match
     match.ended_by = acting_user
     match.save(update_fields=["status", "closed_reason", "ended_at", "ended_by", "updated_at"])
     _release_peer(acting_user, match)
-    record(acting_user, "match.close", match, role=_role(acting_user))
+    record(acting_user, "match.close", match, role=audit_role(acting_user))
     return match
 
 
@@ -603,7 +604,7 @@ def match_change_peer(*, acting_user: User | None, match: Match) -> MatchRequest
         request.waiting_since = now
         fields.append("waiting_since")
     request.save(update_fields=fields)
-    record(acting_user, "match.change_peer", match, role=_role(acting_user))
+    record(acting_user, "match.change_peer", match, role=audit_role(acting_user))
     return request
 
 
@@ -747,7 +748,7 @@ def participant_restricted(participant: Participant, acting_user: User | None, n
             Match.objects.filter(pk=match.pk).update(
                 status=MatchStatus.WITHDRAWN, ended_at=now, ended_by=acting_user, updated_at=now
             )
-            record(acting_user, "match.withdraw", match, role=_role(acting_user))
+            record(acting_user, "match.withdraw", match, role=audit_role(acting_user))
         else:
             match_close(acting_user=acting_user, match=match, reason=MatchClosedReason.CHOSE_TO_STOP)
 

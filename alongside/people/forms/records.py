@@ -34,7 +34,7 @@ from alongside.people.models import (
 from alongside.web.forms import LANGUAGE_CHOICES
 
 
-def _date_input() -> forms.DateInput:
+def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -103,7 +103,7 @@ class ConsentForm(forms.Form):
     valid_until = forms.DateField(
         label=_("Valid until"),
         required=False,
-        widget=_date_input(),
+        widget=date_input(),
         help_text=_("Leave empty if it lasts until it is withdrawn."),
     )
     part2_information = forms.CharField(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from alongside.accounts.models import User
+from alongside.people.forms.records import date_input
 from alongside.people.models import (
     Consent,
     Participant,
@@ -25,10 +26,6 @@ from alongside.people.models import (
     ReferralUrgency,
 )
 from alongside.people.referrals import OPEN_STATUSES, REASON_MAX_LENGTH
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _is_uuid(value: Any) -> bool:
@@ -174,7 +171,7 @@ class ReferralForm(forms.Form):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=_date_input(),
+        widget=date_input(),
         help_text=_("Only so we offer the right programs and know who may give consent for a young person."),
     )
     partner = PartnerChoiceField(
@@ -205,7 +202,7 @@ class ReferralForm(forms.Form):
     discharge_date = forms.DateField(
         label=_("Inpatient discharge date"),
         required=False,
-        widget=_date_input(),
+        widget=date_input(),
         help_text=_(
             "If they are leaving a hospital stay. We aim to be in touch within 7 days of this date, and again "
             "within 30 days."
