@@ -42,7 +42,7 @@ from alongside.matching.models import (
 )
 from alongside.matching.views.mentorship import ics_response
 from alongside.people.models import ParticipantAccessLink, PeerProfile
-from alongside.people.views.rights import _no_store, self_service
+from alongside.people.views.self_service import no_store, self_service
 
 SUGGESTIONS_SHOWN = 5
 MAX_ROUNDS = 6
@@ -150,7 +150,7 @@ def _overview(request: HttpRequest, link: ParticipantAccessLink, *, status: int 
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_mentorship(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     return _overview(request, link)
@@ -158,7 +158,7 @@ def self_mentorship(request: HttpRequest, link: ParticipantAccessLink) -> HttpRe
 
 @public
 @require_POST
-@_no_store
+@no_store
 @self_service
 def self_choose(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     form = ChooseForm(request.POST)
@@ -195,7 +195,7 @@ def self_choose(request: HttpRequest, link: ParticipantAccessLink) -> HttpRespon
 
 @public
 @require_POST
-@_no_store
+@no_store
 @self_service
 def self_more(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     """ "Show me other peer supporters": the next suggestions (recorded as the person's choice)."""
@@ -212,7 +212,7 @@ def self_more(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_match(request: HttpRequest, link: ParticipantAccessLink, match_id: str) -> HttpResponse:
     match = _own_match(link, match_id, (*mentorship.GOING_ON, MatchStatus.CLOSED))
@@ -242,7 +242,7 @@ def self_match(request: HttpRequest, link: ParticipantAccessLink, match_id: str)
 
 @public
 @require_http_methods(["GET", "POST"])
-@_no_store
+@no_store
 @self_service
 def self_plan(request: HttpRequest, link: ParticipantAccessLink, match_id: str) -> HttpResponse:
     match = _own_match(link, match_id, mentorship.GOING_ON)
@@ -284,7 +284,7 @@ def self_plan(request: HttpRequest, link: ParticipantAccessLink, match_id: str) 
 
 @public
 @require_http_methods(["GET", "POST"])
-@_no_store
+@no_store
 @self_service
 def self_change(request: HttpRequest, link: ParticipantAccessLink, match_id: str) -> HttpResponse:
     """Ask for a different peer supporter, at any time, without giving a reason."""
@@ -315,7 +315,7 @@ def self_change(request: HttpRequest, link: ParticipantAccessLink, match_id: str
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_ics(request: HttpRequest, link: ParticipantAccessLink, match_id: str) -> HttpResponse:
     match = _own_match(link, match_id, mentorship.GOING_ON)
@@ -336,7 +336,7 @@ def _own_summary(link: ParticipantAccessLink, match_id: str) -> tuple[Match, Any
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_summary(request: HttpRequest, link: ParticipantAccessLink, match_id: str) -> HttpResponse:
     match, summary = _own_summary(link, match_id)
@@ -357,7 +357,7 @@ def self_summary(request: HttpRequest, link: ParticipantAccessLink, match_id: st
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_summary_pdf(request: HttpRequest, link: ParticipantAccessLink, match_id: str) -> HttpResponse:
     match, summary = _own_summary(link, match_id)

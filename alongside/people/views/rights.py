@@ -8,8 +8,6 @@ only the linked person's data, never cache, and always show the crisis notice.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,6 +30,7 @@ from alongside.people import rights, services
 from alongside.people.access import access_participant
 from alongside.people.forms.rights import ErasureForm
 from alongside.people.models import Participant, ParticipantAccessLink
+from alongside.people.views.self_service import SESSION_KEY, no_store, not_working, self_service, session_link
 
 # --- Staff: erasure -----------------------------------------------------------------------------
 
@@ -132,70 +131,16 @@ def access_history(request: HttpRequest, org: OrgContext, participant_id: str) -
 
 # --- The person's own pages (/me/) --------------------------------------------------------------
 
-SESSION_KEY = "alongside_self_service"
-
-
-def _no_store(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """P2/P3 for someone without an account: never cached, never indexed."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapper
-
-
-def _not_working(request: HttpRequest) -> HttpResponse:
-    """One neutral answer for an unknown, expired or switched-off link, and for an ended visit."""
-    return render(request, "people/self_service/not_working.html", status=404)
-
-
-def _session_link(request: HttpRequest) -> ParticipantAccessLink | None:
-    """The private link this browser continued with, while it and the visit still hold."""
-    data = request.session.get(SESSION_KEY)
-    if not isinstance(data, dict):
-        return None
-    link = None
-    try:
-        since = datetime.fromisoformat(str(data.get("since")))
-    except ValueError:
-        since = None
-    if since is not None and timezone.now() - since <= rights.SELF_SERVICE_SESSION_LIMIT:
-        link = rights.access_link_by_id(data.get("link"))
-    if link is None:
-        request.session.pop(SESSION_KEY, None)
-    return link
-
-
-def self_service(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A /me/ page: the linked person's data only, inside their organisation's tenant scope."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        link = _session_link(request)
-        if link is None:
-            return _not_working(request)
-        organisation = link.participant.organisation
-        # base_public.html shows this organisation's crisis options and quick exit.
-        request.public_org = organisation  # type: ignore[attr-defined]
-        with tenant_scope(organisation):
-            return view(request, link, *args, **kwargs)
-
-    return wrapper
-
 
 @public
 @require_http_methods(["GET", "POST"])
-@_no_store
+@no_store
 def self_start(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a calm page with a Continue button (so link previews do not use the link up);
     POST starts the visit and sends the person to /me/."""
     link = rights.access_link_for_token(token)
     if link is None:
-        return _not_working(request)
+        return not_working(request)
     organisation = link.participant.organisation
     if request.method == "POST":
         with tenant_scope(organisation):
@@ -214,7 +159,7 @@ def self_start(request: HttpRequest, token: str) -> HttpResponse:
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_home(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     participant = link.participant
@@ -230,7 +175,7 @@ def self_home(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_download(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     data = rights.self_service_export(participant=link.participant)
@@ -241,7 +186,7 @@ def self_download(request: HttpRequest, link: ParticipantAccessLink) -> HttpResp
 
 @public
 @require_GET
-@_no_store
+@no_store
 @self_service
 def self_information(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     data = rights.readable_export(rights.self_service_export(participant=link.participant))
@@ -256,10 +201,10 @@ def self_information(request: HttpRequest, link: ParticipantAccessLink) -> HttpR
 
 @public
 @require_POST
-@_no_store
+@no_store
 def self_leave(request: HttpRequest) -> HttpResponse:
     """Forget the link in this browser (works whether or not the visit had already ended)."""
-    link = _session_link(request)
+    link = session_link(request)
     if link is not None:
         request.public_org = link.participant.organisation  # type: ignore[attr-defined]
     request.session.pop(SESSION_KEY, None)
