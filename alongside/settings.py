@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "alongside.audit",
     "alongside.people",
     "alongside.matching",
+    "alongside.workforce",
     "alongside.api",
     "alongside.web",
 ]

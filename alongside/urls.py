@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api_urls()),
     path("", include("alongside.people.urls")),
     path("", include("alongside.matching.urls")),
+    path("", include("alongside.workforce.urls")),
     path("", include("alongside.web.urls")),
 ]
 

@@ -168,3 +168,4 @@ from tests.people import (  # noqa: E402, F401
     routes_referrals_api,
     routes_rights,
 )
+from tests.workforce import routes as workforce_routes  # noqa: E402, F401

@@ -81,6 +81,8 @@ EXPECTED = {
     "mentorship.view": {"admin", "coordinator", "supervisor", "peer"},
     "contacts.log": {"admin", "coordinator", "supervisor", "peer"},
     "peer_profile.edit_own": {"peer"},
+    "wellbeing.checkin": {"admin", "coordinator", "supervisor", "peer"},
+    "wellbeing.view_team": {"supervisor"},
     "audit.view": {"admin"},
 }
 ROLES = ["admin", "coordinator", "supervisor", "peer", "referrer", "funder"]

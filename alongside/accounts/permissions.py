@@ -67,6 +67,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "matching.weights": frozenset({ADMIN}),
     "matching.respond": frozenset({PEER}),
     "mentorship.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    # Sustaining the workforce (workforce/): every staff member checks in about themselves; a
+    # supervisor sees only the capacity their team chose to share (never notes or mood).
+    "wellbeing.checkin": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "wellbeing.view_team": frozenset({SUPERVISOR}),
     # The access log is its own permission, not implied by any read (SECURITY.md).
     "audit.view": frozenset({ADMIN}),
 }

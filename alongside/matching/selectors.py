@@ -305,10 +305,18 @@ class SuggestedPeer:
 
 
 def suggestions_for(
-    request: MatchRequest, *, k: int = 5, stretched: Collection[Any] = (), now: datetime | None = None
+    request: MatchRequest, *, k: int = 5, stretched: Collection[Any] | None = None, now: datetime | None = None
 ) -> list[SuggestedPeer]:
     """The ``k`` best peers for a request, with reasons in plain words (k = 3–5 for the person's
-    page; "show me more" asks for a larger k)."""
+    page; "show me more" asks for a larger k).
+
+    ``stretched``: ids of peers whose shared wellbeing signal says they are stretched; by default
+    the workforce signal (``workforce.selectors.stretched_peer_ids``, one query). It lowers their
+    score by the ``wellbeing_stretched`` weight and is never part of the reasons."""
+    if stretched is None:
+        from alongside.workforce.selectors import stretched_peer_ids
+
+        stretched = stretched_peer_ids(request.organisation, now=now)
     peers, profiles = peer_inputs(request.organisation, stretched=stretched)
     [request_input] = request_inputs([request], now=now)
     weights = as_scoring_weights(weights_for(request.organisation))
@@ -347,11 +355,21 @@ class BatchProposal:
 
 
 def batch_proposal(
-    organisation: Organisation, program: Program, *, stretched: Collection[Any] = (), now: datetime | None = None
+    organisation: Organisation,
+    program: Program,
+    *,
+    stretched: Collection[Any] | None = None,
+    now: datetime | None = None,
 ) -> BatchProposal:
-    """The optimal batch assignment for a program's waiting list (a read: nothing is written)."""
+    """The optimal batch assignment for a program's waiting list (a read: nothing is written).
+
+    ``stretched`` as in ``suggestions_for``: by default the workforce signal (one query)."""
     from alongside.matching import assignment
 
+    if stretched is None:
+        from alongside.workforce.selectors import stretched_peer_ids
+
+        stretched = stretched_peer_ids(organisation, now=now)
     requests = list(waiting_list(organisation, program))
     inputs = request_inputs(requests, now=now)
     peers, profiles = peer_inputs(organisation, stretched=stretched)

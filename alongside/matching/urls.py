@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern] = [
     path(org + "people/<str:participant_id>/match-request/", coordinator.request_create, name="request_create"),
     path(matching + "requests/<str:request_id>/", coordinator.request_detail, name="request_detail"),
     path(matching + "requests/<str:request_id>/propose/", coordinator.request_propose, name="request_propose"),
+    path(matching + "requests/<str:request_id>/answer/", coordinator.request_answer, name="request_answer"),
     path(matching + "requests/<str:request_id>/withdraw/", coordinator.request_withdraw, name="request_withdraw"),
     path(matching + "weights/", coordinator.weights_edit, name="weights_edit"),
     # peer.py
@@ -51,6 +52,7 @@ urlpatterns += [
     path(me + "<str:match_id>/", person.self_match, name="self_match"),
     path(me + "<str:match_id>/plan/", person.self_plan, name="self_plan"),
     path(me + "<str:match_id>/change/", person.self_change, name="self_change"),
+    path(me + "ask/", person.self_request, name="self_request"),
     path(me + "<str:match_id>/next-session.ics", person.self_ics, name="self_ics"),
     path(me + "<str:match_id>/summary/", person.self_summary, name="self_summary"),
     path(me + "<str:match_id>/summary.pdf", person.self_summary_pdf, name="self_summary_pdf"),

@@ -26,12 +26,14 @@ NAV: list[tuple[str, str | tuple[str, ...] | None, Any]] = [
     ("people:partner_list", "partners.view", _("Partners")),
     ("matching:waiting_overview", "matching.view", _("Waiting list")),
     ("matching:peer_requests", "matching.respond", _("Requests for you")),
+    ("workforce:wellbeing_team", "wellbeing.view_team", _("Team wellbeing")),
     ("web:program_list", "programs.view", _("Programs")),
     ("web:site_list", "sites.view", _("Sites")),
     ("web:staff_list", "staff.view", _("Staff")),
     ("web:audit_log", "audit.view", _("Access log")),
     ("web:org_settings", "organisation.change_settings", _("Settings")),
     ("matching:weights_edit", "matching.weights", _("Matching weights")),
+    ("workforce:wellbeing", "wellbeing.checkin", _("My wellbeing")),
 ]
 
 

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from alongside.accounts.demo import DEMO_PASSWORD, DemoRefused, load_demo
 from alongside.matching.demo import load_matching_demo
 from alongside.people.demo import load_people_demo
+from alongside.workforce.demo import load_workforce_demo
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             logins = load_demo()
             load_people_demo()
             load_matching_demo()
+            load_workforce_demo()
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
         if options["quiet_logins"]:
