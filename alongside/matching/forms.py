@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from alongside.accounts.models import Program
+from alongside.core import geo
 from alongside.matching.models import DeclineReason, MatchWeights
 from alongside.matching.services import MAX_TRAVEL_KM, NOTE_MAX
 from alongside.people.forms.records import DAYS, MODALITY_CHOICES, SPECIALTY_CHOICES, TIMES
@@ -143,8 +144,15 @@ class MatchRequestForm(AvailabilityGrid, forms.Form):
         ),
     )
 
-    MAIN_FIELDS = ("program", "experiences", "languages", "age_band", "gender_preference", "gender_required")
-    MEETING_FIELDS = ("specialties", "modalities", "latitude", "longitude", "travel_km")
+    MAIN_FIELDS: tuple[str, ...] = (
+        "program",
+        "experiences",
+        "languages",
+        "age_band",
+        "gender_preference",
+        "gender_required",
+    )
+    MEETING_FIELDS: tuple[str, ...] = ("specialties", "modalities", "latitude", "longitude", "travel_km")
 
     def __init__(
         self,
@@ -234,6 +242,24 @@ class DeclineForm(forms.Form):
         return self.cleaned_data.get("reason") or DeclineReason.OTHER
 
 
+class RecordAnswerForm(DeclineForm):
+    """A coordinator records the answer a peer supporter gave them (by phone, in person): yes, or
+    no with their reason if they gave one."""
+
+    answer = forms.ChoiceField(
+        label=_("Their answer"),
+        choices=[("accept", _("Yes, they will be the peer supporter")), ("decline", _("No, they can't take this on"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether they said yes or no.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("If they said no, the reason they gave")
+        self.fields["reason"].help_text = _("Optional. The person is never told which peer supporter said no.")
+        self.order_fields(["answer", "reason"])
+
+
 # --- Weights -------------------------------------------------------------------------------------
 
 WEIGHT_HELP = {
@@ -293,3 +319,89 @@ class WeightsForm(forms.Form):
     @property
     def waiting_fields(self) -> list[forms.BoundField]:
         return [self["waiting_per_day"], self["waiting_days_cap"]]
+
+
+# --- The person asks for a peer supporter themselves (under their private link) ------------------
+
+
+class PersonRequestForm(MatchRequestForm):
+    """The same questions as ``MatchRequestForm``, asked of the person in their own words. Instead
+    of coordinates they may give a ZIP code (turned into an approximate point offline, never
+    shown); their age band is the one on their record."""
+
+    zip_code = forms.CharField(
+        label=_("Your ZIP code"),
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+        help_text=_(
+            "Only if you would like to meet in person. We use it to find someone near you and never show it to anyone."
+        ),
+    )
+
+    MAIN_FIELDS = ("program", "experiences", "languages", "gender_preference", "gender_required")
+    MEETING_FIELDS = ("specialties", "modalities", "zip_code", "travel_km")
+    PERSON_WORDS: dict[str, tuple[Any, Any]] = {
+        "program": (_("Program"), _("The programs you can ask in.")),
+        "experiences": (
+            _("What would you like your peer supporter to have lived through too?"),
+            _("Only what you said may be used to suggest a peer supporter is listed. All of it is optional."),
+        ),
+        "languages": (_("Languages you would like to talk in"), _("Your peer supporter will speak one of these.")),
+        "gender_preference": (
+            _("Would you like your peer supporter to be a certain gender?"),
+            _("Only if it matters to you. Peer supporters choose whether to share their gender."),
+        ),
+        "gender_required": (
+            _("This is a must for me, not just a preference"),
+            _("Then we only suggest peer supporters who shared one of these genders."),
+        ),
+        "specialties": (_("Support that would help you"), ""),
+        "modalities": (_("Ways of meeting that work for you"), ""),
+        "travel_km": (_("How far you can travel (km)"), ""),
+        "note": (
+            _("Anything else you would like the coordinator to know"),
+            _("Only coordinators read this, never peer supporters."),
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("age_band", "latitude", "longitude"):
+            del self.fields[name]
+        for name, (label, help_text) in self.PERSON_WORDS.items():
+            self.fields[name].label = label
+            if help_text or name != "travel_km":
+                self.fields[name].help_text = help_text
+
+    def clean_zip_code(self) -> str:
+        value = self.cleaned_data.get("zip_code", "").strip()
+        if value and geo.zip_centroid(value) is None:
+            raise forms.ValidationError(
+                gettext("We could not find that ZIP code. Check the five numbers, or leave it empty.")
+            )
+        return value
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        point = geo.zip_centroid(self.cleaned_data.get("zip_code", ""))
+        kwargs["latitude"], kwargs["longitude"] = point if point else ("", "")
+        kwargs["age_band"] = ""
+        return kwargs
+
+    def add_service_errors(self, exc: Any) -> None:
+        """The services speak of coordinates; the person gave a ZIP code."""
+        if hasattr(exc, "error_dict"):
+            for key, errors in exc.message_dict.items():
+                if key in ("latitude", "longitude"):
+                    self.add_error(
+                        "zip_code",
+                        gettext(
+                            "To suggest someone to meet in person, we need your ZIP code. Add it, or choose another "
+                            "way of meeting too."
+                        ),
+                    )
+                else:
+                    self.add_error(key if key in self.fields else None, errors)
+        else:
+            self.add_error(None, exc.messages)

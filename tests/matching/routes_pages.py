@@ -94,6 +94,15 @@ register(
     )
 )
 register(Route("matching:request_withdraw", method="POST", objects=_request, secrets=_secrets))
+register(
+    Route(
+        "matching:request_answer",
+        method="POST",
+        objects=_request,
+        secrets=_secrets,
+        data=lambda t: {"answer": "decline", "reason": "other"},
+    )
+)
 register(Route("matching:peer_accept", method="POST", objects=_match, secrets=_secrets))
 register(
     Route("matching:peer_decline", method="POST", objects=_match, secrets=_secrets, data=lambda t: {"reason": "other"})

@@ -740,3 +740,76 @@ def test_peer_requests_query_count_does_not_grow(
         html = client.get(url("peer_requests", harbor)).content.decode()
     assert html.count("<h2 id=") == 17
     assert profile_of(harbor, pat).caseload_limit == 30
+
+
+# --- A coordinator records the asked peer's answer ------------------------------------------------
+
+
+def test_a_coordinator_records_a_peers_yes(harbor: Any, login_as: Any) -> None:
+    dana = make_peer(harbor, "Dana")
+    request = make_request(harbor)
+    match = services.match_propose(acting_user=harbor.user("coordinator"), request=request, peer=dana)
+    client = login_as(harbor.user("coordinator"))
+    html = client.get(url("request_detail", harbor, request.pk)).content.decode()
+    assert "Record Dana Example's answer" in html and url("request_answer", harbor, request.pk) in html
+    response = client.post(url("request_answer", harbor, request.pk), {"answer": "accept"})
+    assert response.status_code == 302 and response["Location"] == url("request_detail", harbor, request.pk)
+    match.refresh_from_db()
+    request.refresh_from_db()
+    assert (match.status, request.status) == (MatchStatus.ACCEPTED, RequestStatus.MATCHED)
+    request.participant.refresh_from_db()
+    assert request.participant.assigned_peer == dana
+    [row] = audit_rows("match.accept", object_id=str(match.pk))
+    assert row.actor_id == harbor.user("coordinator").pk
+
+
+def test_a_coordinator_records_a_peers_no_with_their_reason(harbor: Any, login_as: Any) -> None:
+    request = make_request(harbor)
+    match = services.match_propose(acting_user=harbor.user("coordinator"), request=request, peer=make_peer(harbor, "D"))
+    client = login_as(harbor.user("coordinator"))
+    response = client.post(url("request_answer", harbor, request.pk), {"answer": "decline", "reason": "at_capacity"})
+    assert response.status_code == 302
+    match.refresh_from_db()
+    request.refresh_from_db()
+    assert (match.status, match.decline_reason, request.status) == (
+        MatchStatus.DECLINED_BY_PEER,
+        "at_capacity",
+        RequestStatus.WAITING,
+    )
+    # Nothing is waiting for an answer any more: a second post is refused and changes nothing.
+    again = client.post(url("request_answer", harbor, request.pk), {"answer": "accept"})
+    assert again.status_code == 400 and "No peer supporter is waiting to answer" in again.content.decode()
+    match.refresh_from_db()
+    assert match.status == MatchStatus.DECLINED_BY_PEER
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "Say whether they said yes or no."),
+        ({"answer": "maybe"}, "Select a valid choice"),
+        ({"answer": "decline", "reason": "tired"}, "Select a valid choice"),
+    ],
+)
+def test_a_bad_answer_is_refused_and_writes_nothing(
+    harbor: Any, login_as: Any, data: dict[str, str], message: str
+) -> None:
+    request = make_request(harbor)
+    match = services.match_propose(acting_user=harbor.user("coordinator"), request=request, peer=make_peer(harbor, "D"))
+    client = login_as(harbor.user("coordinator"))
+    before = last_audit_id()
+    response = client.post(url("request_answer", harbor, request.pk), data)
+    assert response.status_code == 400 and message in response.content.decode()
+    match.refresh_from_db()
+    assert match.status == MatchStatus.PROPOSED
+    assert AuditEvent.objects.filter(id__gt=before).exclude(action__startswith="match_request.view").count() == 0
+
+
+@pytest.mark.parametrize("role", ["peer", "supervisor", "funder"])
+def test_only_coordinators_and_admins_record_an_answer(harbor: Any, login_as: Any, role: str) -> None:
+    request = make_request(harbor)
+    match = services.match_propose(acting_user=harbor.user("coordinator"), request=request, peer=make_peer(harbor, "D"))
+    response = login_as(harbor.user(role)).post(url("request_answer", harbor, request.pk), {"answer": "accept"})
+    assert response.status_code == 403
+    match.refresh_from_db()
+    assert match.status == MatchStatus.PROPOSED

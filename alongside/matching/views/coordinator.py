@@ -29,8 +29,8 @@ from alongside.accounts.access import OrgContext, org_view, parse_uuid_or_404
 from alongside.accounts.models import Program
 from alongside.core.forms import add_service_errors
 from alongside.matching import selectors, services
-from alongside.matching.forms import BatchSendForm, MatchRequestForm, ProposeForm, WeightsForm
-from alongside.matching.models import MatchRequest, RequestStatus
+from alongside.matching.forms import BatchSendForm, MatchRequestForm, ProposeForm, RecordAnswerForm, WeightsForm
+from alongside.matching.models import MatchRequest, MatchStatus, RequestStatus
 from alongside.matching.scoring import SCALE
 from alongside.people.access import access_participant
 from alongside.people.forms.records import MODALITY_CHOICES, SPECIALTY_CHOICES
@@ -192,7 +192,12 @@ def request_create(request: HttpRequest, org: OrgContext, participant_id: str) -
 
 
 def _request_context(
-    request: HttpRequest, org: OrgContext, match_request: MatchRequest, *, errors: list[str] | None = None
+    request: HttpRequest,
+    org: OrgContext,
+    match_request: MatchRequest,
+    *,
+    errors: list[str] | None = None,
+    answer_form: RecordAnswerForm | None = None,
 ) -> dict[str, Any]:
     """The request as the coordinator reads it, its proposal in progress, and (while it waits) the
     best peer supporters with their reasons. Every showing is logged."""
@@ -222,6 +227,8 @@ def _request_context(
         "can_show_more": not more and len(suggestions) == SUGGESTIONS,
         "can_propose": org.can("matching.propose"),
         "can_open_record": org.can("participants.view_all"),
+        "answer_form": answer_form
+        or (RecordAnswerForm() if open_match and open_match.status == MatchStatus.PROPOSED else None),
         "errors": errors or [],
     }
 
@@ -233,9 +240,16 @@ def request_detail(request: HttpRequest, org: OrgContext, request_id: str) -> Ht
     return render(request, "matching/coordinator/request_detail.html", _request_context(request, org, match_request))
 
 
-def _refused(request: HttpRequest, org: OrgContext, match_request: MatchRequest, exc: ValidationError) -> HttpResponse:
+def _refused(
+    request: HttpRequest,
+    org: OrgContext,
+    match_request: MatchRequest,
+    exc: ValidationError,
+    *,
+    answer_form: RecordAnswerForm | None = None,
+) -> HttpResponse:
     match_request.refresh_from_db()
-    context = _request_context(request, org, match_request, errors=exc.messages)
+    context = _request_context(request, org, match_request, errors=exc.messages, answer_form=answer_form)
     return render(request, "matching/coordinator/request_detail.html", context, status=400)
 
 
@@ -258,6 +272,41 @@ def request_propose(request: HttpRequest, org: OrgContext, request_id: str) -> H
         _("%(peer)s has been asked. The request waits for their answer.")
         % {"peer": selectors.first_name(match.peer.display_name)},
     )
+    return redirect(_request_detail_url(org, match_request))
+
+
+@org_view("matching.propose")
+@require_POST
+def request_answer(request: HttpRequest, org: OrgContext, request_id: str) -> HttpResponse:
+    """Record the answer the asked peer supporter gave the coordinator (the peer usually answers on
+    their own "Requests for you" page; this is for a yes or no given by phone or in person)."""
+    match_request = _access_request(org, request_id)
+    open_match = selectors.open_match_for(match_request)
+    if open_match is None or open_match.status != MatchStatus.PROPOSED:
+        exc = ValidationError({"match": _("No peer supporter is waiting to answer for this request.")})
+        return _refused(request, org, match_request, exc)
+    form = RecordAnswerForm(request.POST)
+    if not form.is_valid():
+        exc = ValidationError({"answer": [e for errors in form.errors.values() for e in errors]})
+        return _refused(request, org, match_request, exc, answer_form=form)
+    peer_name = selectors.first_name(open_match.peer.display_name)
+    try:
+        if form.cleaned_data["answer"] == "accept":
+            services.match_accept(acting_user=org.user, match=open_match)
+            messages.success(
+                request,
+                _("%(peer)s's yes is recorded. %(name)s is now on their caseload.")
+                % {"peer": peer_name, "name": match_request.participant.preferred_name},
+            )
+        else:
+            services.match_decline(acting_user=org.user, match=open_match, reason=form.service_reason())
+            messages.success(
+                request,
+                _("%(peer)s's answer is recorded. %(name)s keeps their place on the waiting list.")
+                % {"peer": peer_name, "name": match_request.participant.preferred_name},
+            )
+    except ValidationError as exc:
+        return _refused(request, org, match_request, exc, answer_form=form)
     return redirect(_request_detail_url(org, match_request))
 
 

@@ -32,9 +32,11 @@ from alongside.core.forms import add_service_errors
 from alongside.core.pdf import attachment_disposition
 from alongside.core.policy import public
 from alongside.matching import mentorship, selectors, services
+from alongside.matching.forms import PersonRequestForm
 from alongside.matching.forms_mentorship import ChooseForm, MoreForm, PlanForm
 from alongside.matching.models import (
     OPEN_MATCH_STATUSES,
+    MadeBy,
     Match,
     MatchRequest,
     MatchStatus,
@@ -139,6 +141,7 @@ def _overview(request: HttpRequest, link: ParticipantAccessLink, *, status: int 
         "participant": participant,
         "organisation": participant.organisation,
         "link": link,
+        "may_ask": _programs_to_ask(link).exists(),
         "waiting": waiting,
         "asked": [{"match": m, "peer_name": _peer_name(m.peer)} for m in asked],
         "going": [{"match": m, "peer_name": _peer_name(m.peer)} for m in going],
@@ -154,6 +157,63 @@ def _overview(request: HttpRequest, link: ParticipantAccessLink, *, status: int 
 @self_service
 def self_mentorship(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
     return _overview(request, link)
+
+
+def _programs_to_ask(link: ParticipantAccessLink) -> Any:
+    """Mentorship programs where this person is not already waiting, being matched, or with a
+    peer supporter (for a different one they use "ask for someone else")."""
+    waiting = MatchRequest.objects.filter(
+        organisation=link.organisation_id,
+        participant=link.participant,
+        status__in=[RequestStatus.WAITING, RequestStatus.SUGGESTED],
+    ).values("program_id")
+    going = Match.objects.filter(
+        organisation=link.organisation_id, participant=link.participant, status__in=list(OPEN_MATCH_STATUSES)
+    ).values("program_id")
+    return (
+        selectors.mentorship_programs(link.participant.organisation)
+        .exclude(pk__in=waiting)
+        .exclude(pk__in=going)
+    )
+
+
+@public
+@require_http_methods(["GET", "POST"])
+@no_store
+@self_service
+def self_request(request: HttpRequest, link: ParticipantAccessLink) -> HttpResponse:
+    """The person asks for a one-on-one peer supporter themselves: the coordinator's questions in
+    their own words, then straight to the peer supporters they can choose from."""
+    participant = link.participant
+    programs = _programs_to_ask(link)
+    form = PersonRequestForm(
+        request.POST if request.method == "POST" else None,
+        participant=participant,
+        programs=programs,
+        experiences=selectors.shareable_experiences(participant),
+        initial={"program": programs.first()} if request.method == "GET" else {},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.match_request_create(
+                acting_user=None, participant=participant, made_by=MadeBy.PERSON, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request,
+                _("Thank you. Here are peer supporters who could walk alongside you. Take your time choosing."),
+            )
+            return redirect("matching:self_mentorship")
+    context = {
+        "participant": participant,
+        "organisation": participant.organisation,
+        "form": form,
+        "has_programs": programs.exists(),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "matching/person/request_form.html", context, status=status)
 
 
 @public
