@@ -78,6 +78,7 @@ def mentorship_rows(participant: Participant) -> list[dict[str, Any]]:
                 else "",
                 "next_session": _iso(upcoming.starts_at) if upcoming else None,
                 "next_session_where": upcoming.location if upcoming else "",
+                "next_session_cancelled_at": _iso(upcoming.cancelled_at) if upcoming else None,
                 "what_you_worked_on": summary.worked_on if summary else "",
             }
         )

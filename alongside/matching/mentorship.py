@@ -11,8 +11,8 @@ Who may do what (docs/matching.md, "The mentorship"):
 
 * the person, through their private link: read their mentorship, edit their support plan, download
   the next session's invite and their closure summary, ask for a different peer supporter;
-* their peer supporter, and coordinators and admins: all of that, and log sessions, set the next
-  session, pause, resume and close with a summary;
+* their peer supporter, and coordinators and admins: all of that, and log sessions, set or cancel
+  the next session, pause, resume and close with a summary;
 * supervisors: read the mentorships of the peers they supervise.
 """
 
@@ -297,10 +297,20 @@ def session_log(
 
 
 def next_session_of(match: Match, now: datetime | None = None) -> NextSession | None:
-    """The next session, while it has not ended yet (None otherwise)."""
+    """The next session, while it has not ended yet and is not cancelled (None otherwise)."""
     moment = now or timezone.now()
     ns = NextSession.objects.filter(organisation=match.organisation_id, match=match).first()
-    if ns is None or ns.starts_at + timedelta(minutes=ns.duration_minutes) <= moment:
+    if ns is None or ns.is_cancelled or ns.ends_at <= moment:
+        return None
+    return ns
+
+
+def cancelled_session_of(match: Match, now: datetime | None = None) -> NextSession | None:
+    """A cancelled session whose cancellation can still be downloaded: until its original end (a
+    calendar has nothing to remove after that). None otherwise."""
+    moment = now or timezone.now()
+    ns = NextSession.objects.filter(organisation=match.organisation_id, match=match).first()
+    if ns is None or not ns.is_cancelled or ns.ends_at <= moment:
         return None
     return ns
 
@@ -346,11 +356,17 @@ def next_session_set(
     ns = NextSession.objects.select_for_update().filter(organisation=match.organisation_id, match=match).first()
     if ns is None:
         ns = NextSession(organisation=match.organisation, match=match, participant=match.participant)
-    elif ns.starts_at + timedelta(minutes=ns.duration_minutes) > now:
+    elif ns.ends_at > now and not ns.is_cancelled:
         ns.sequence += 1  # the same session, moved: calendars update it in place
+        if ns.starts_at != starts_at:
+            ns.reminded_at = None  # remind them of the new time
     else:
-        ns.uid = uuid4()  # that one happened: this is a new session
+        # That one happened, or was cancelled (calendars removed it): this is a new session.
+        ns.uid = uuid4()
         ns.sequence = 0
+        ns.cancelled_at = None
+        ns.cancelled_by = None
+        ns.reminded_at = None
     ns.starts_at = starts_at
     ns.duration_minutes = minutes
     ns.mode = mode
@@ -359,6 +375,47 @@ def next_session_set(
     ns.save()
     record(acting_user, "next_session.set", ns)
     return ns
+
+
+def _cancel(acting_user: User | None, ns: NextSession, now: datetime) -> NextSession:
+    """Mark it cancelled (the row stays for the cancellation invite) and tell calendars: one more
+    SEQUENCE, as RFC 5546 asks of a CANCEL."""
+    ns.cancelled_at = now
+    ns.cancelled_by = acting_user
+    ns.sequence += 1
+    ns.save(update_fields=["cancelled_at", "cancelled_by", "sequence", "updated_at"])
+    record(acting_user, "next_session.cancel", ns, role=matching_services.audit_role(acting_user))
+    return ns
+
+
+@transaction.atomic
+def next_session_cancel(*, acting_user: User, match: Match) -> NextSession:
+    """The peer supporter (or a coordinator) cancels the upcoming session. The row stays, marked
+    cancelled, so both can download the cancellation (``METHOD:CANCEL``, same UID) until the time
+    it would have ended; a session set after it is a new calendar event."""
+    match = _lock_match(match)
+    _may_work_on(acting_user, match, person_may=False)
+    _going_on(match, _("The next session"))
+    people_services.refuse_if_restricted(match.participant)
+    now = timezone.now()
+    ns = NextSession.objects.select_for_update().filter(organisation=match.organisation_id, match=match).first()
+    if ns is None or ns.ends_at <= now:
+        raise ValidationError({"match": _("There is no upcoming session to cancel.")})
+    if ns.is_cancelled:
+        raise ValidationError({"match": _("This session is already cancelled.")})
+    return _cancel(acting_user, ns, now)
+
+
+def upcoming_session_cancelled(*, acting_user: User | None, match: Match) -> NextSession | None:
+    """Pausing, closing or the person asking for someone else cancels the upcoming session, so no
+    one waits for it and no reminder goes out. Called by those steps (``services.match_pause``,
+    ``match_close``, ``match_change_peer``) inside their transaction, under the match's lock, after
+    their own checks: ``acting_user`` None is the person through their link, or the system."""
+    now = timezone.now()
+    ns = NextSession.objects.select_for_update().filter(organisation=match.organisation_id, match=match).first()
+    if ns is None or ns.is_cancelled or ns.ends_at <= now:
+        return None
+    return _cancel(acting_user, ns, now)
 
 
 def _ics_escape(value: str) -> str:
@@ -395,39 +452,54 @@ def ics_domain() -> str:
     return urlsplit(getattr(settings, "SITE_URL", "") or "").hostname or "alongside.invalid"
 
 
-def next_session_ics(ns: NextSession, *, now: datetime | None = None) -> str:
-    """An RFC 5545 calendar with one event. The summary never says who or why ("Peer support
-    session"); the location is exactly what was given; times are in UTC."""
-    mode_words: dict[str, str] = {
+def meeting_words(mode: str) -> str:
+    """How they meet, in words ("By phone"): the invite's description and the reminder."""
+    words: dict[str, str] = {
         ContactMode.IN_PERSON: _("In person"),
         ContactMode.PHONE: _("By phone"),
         ContactMode.VIDEO: _("By video"),
         ContactMode.TEXT: _("By text message"),
         ContactMode.CHAT: _("By chat"),
     }
+    return str(words.get(mode, ""))
+
+
+def next_session_ics(ns: NextSession, *, now: datetime | None = None) -> str:
+    """An RFC 5545 calendar with one event. The summary never says who or why ("Peer support
+    session"); the location is exactly what was given; times are in UTC.
+
+    A cancelled session gives the cancellation instead (RFC 5546 §3.2.5): ``METHOD:CANCEL`` and
+    ``STATUS:CANCELLED`` with the same UID and the SEQUENCE its cancelling added, so a calendar
+    that imported the invite removes the event (or marks it cancelled)."""
+    cancelled = ns.is_cancelled
     lines_ = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Alongside//Peer support sessions//EN",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        "METHOD:CANCEL" if cancelled else "METHOD:PUBLISH",
         "BEGIN:VEVENT",
         f"UID:{ns.uid}@{ics_domain()}",
         f"DTSTAMP:{_ics_time(now or timezone.now())}",
         f"DTSTART:{_ics_time(ns.starts_at)}",
-        f"DTEND:{_ics_time(ns.starts_at + timedelta(minutes=ns.duration_minutes))}",
+        f"DTEND:{_ics_time(ns.ends_at)}",
         f"SEQUENCE:{ns.sequence}",
         "SUMMARY:" + _ics_escape(_("Peer support session")),
-        "DESCRIPTION:" + _ics_escape(str(mode_words.get(ns.mode, ""))),
+        "DESCRIPTION:" + _ics_escape(meeting_words(ns.mode)),
     ]
     if ns.location:
         lines_.append("LOCATION:" + _ics_escape(ns.location))
-    lines_ += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR"]
+    lines_ += [
+        "STATUS:CANCELLED" if cancelled else "STATUS:CONFIRMED",
+        "TRANSP:TRANSPARENT" if cancelled else "TRANSP:OPAQUE",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
     return "\r\n".join(_ics_fold(line) for line in lines_) + "\r\n"
 
 
 def next_session_downloaded(*, acting_user: User | None, ns: NextSession) -> None:
-    """The invite carries the place (P3): each download is in the access log."""
+    """The invite (or its cancellation) carries the place (P3): each download is in the access log."""
     record(acting_user, "next_session.download", ns, role=matching_services.audit_role(acting_user))
 
 

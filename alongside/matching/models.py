@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -332,7 +333,11 @@ class SupportPlan(TimestampedModel):
 class NextSession(TimestampedModel):
     """When the person and their peer supporter meet next (one per mentorship), for the page and
     the calendar invite. ``uid`` stays while the session is moved (``sequence`` counts the
-    changes, as RFC 5545 asks); a new session after this one gets a new ``uid``."""
+    changes, as RFC 5545 asks); a new session after this one gets a new ``uid``.
+
+    A cancelled session keeps its row (``cancelled_at``, one more ``sequence``) until its original
+    end, so the cancellation (``METHOD:CANCEL``, same ``uid``) can still be downloaded; a session
+    set after it is a new event. ``reminded_at``: the reminder email went out (once per time)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
@@ -350,11 +355,36 @@ class NextSession(TimestampedModel):
     set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # None with ``cancelled_at`` set: the person through their link, or the system.
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Cleared when the session moves to another time, so the new time is reminded too.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[models.Manager[NextSession]] = tenant_manager()
 
+    class Meta:
+        indexes = [
+            # `alongside mentorship remind`: the sessions starting soon that still need a reminder.
+            models.Index(
+                fields=["organisation", "starts_at"],
+                name="matching_nextsession_remind",
+                condition=models.Q(reminded_at__isnull=True, cancelled_at__isnull=True),
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"next session of {self.match_id}"
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
 
 class ClosureSummary(TimestampedModel):

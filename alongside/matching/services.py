@@ -535,6 +535,7 @@ def match_pause(*, acting_user: User | None, match: Match, reason: str) -> Match
     match.paused_at = timezone.now()
     match.save(update_fields=["status", "pause_reason", "paused_at", "updated_at"])
     record(acting_user, "match.pause", match, role=audit_role(acting_user))
+    _cancel_upcoming_session(acting_user, match)
     return match
 
 
@@ -548,6 +549,14 @@ def match_resume(*, acting_user: User | None, match: Match) -> Match:
     match.save(update_fields=["status", "pause_reason", "paused_at", "updated_at"])
     record(acting_user, "match.resume", match, role=audit_role(acting_user))
     return match
+
+
+def _cancel_upcoming_session(acting_user: User | None, match: Match) -> None:
+    """A paused or ended mentorship has no upcoming session: it is cancelled, so nobody waits for
+    it, no reminder goes out, and its calendar cancellation can be downloaded (mentorship.py)."""
+    from alongside.matching.mentorship import upcoming_session_cancelled
+
+    upcoming_session_cancelled(acting_user=acting_user, match=match)
 
 
 def _release_peer(acting_user: User | None, match: Match) -> None:
@@ -576,6 +585,7 @@ def match_close(*, acting_user: User | None, match: Match, reason: str) -> Match
     match.save(update_fields=["status", "closed_reason", "ended_at", "ended_by", "updated_at"])
     _release_peer(acting_user, match)
     record(acting_user, "match.close", match, role=audit_role(acting_user))
+    _cancel_upcoming_session(acting_user, match)
     return match
 
 
@@ -605,6 +615,7 @@ def match_change_peer(*, acting_user: User | None, match: Match) -> MatchRequest
         fields.append("waiting_since")
     request.save(update_fields=fields)
     record(acting_user, "match.change_peer", match, role=audit_role(acting_user))
+    _cancel_upcoming_session(acting_user, match)
     return request
 
 

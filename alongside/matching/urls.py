@@ -40,6 +40,11 @@ urlpatterns += [
     path(mentorships + "plan/", mentorship.mentorship_plan, name="mentorship_plan"),
     path(mentorships + "sessions/", mentorship.mentorship_session, name="mentorship_session"),
     path(mentorships + "next-session/", mentorship.mentorship_next_session, name="mentorship_next_session"),
+    path(
+        mentorships + "next-session/cancel/",
+        mentorship.mentorship_next_session_cancel,
+        name="mentorship_next_session_cancel",
+    ),
     path(mentorships + "next-session.ics", mentorship.mentorship_ics, name="mentorship_ics"),
     path(mentorships + "pause/", mentorship.mentorship_pause, name="mentorship_pause"),
     path(mentorships + "resume/", mentorship.mentorship_resume, name="mentorship_resume"),

@@ -431,6 +431,9 @@ def _action_descriptions() -> dict[str, str]:
         "support_plan.update": _("Updated your support plan"),
         "next_session.set": _("Set your next session"),
         "next_session.download": _("Downloaded the calendar invite for your next session"),
+        "next_session.cancel": _("Cancelled your next session"),
+        "next_session.remind_person": _("Emailed you a reminder of your next session"),
+        "next_session.remind_peer": _("Emailed your peer supporter a reminder of your next session"),
         "closure_summary.write": _("Wrote the summary of your mentorship"),
         "closure_summary.download": _("Downloaded the summary of your mentorship"),
     }

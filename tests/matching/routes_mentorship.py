@@ -1,6 +1,7 @@
 """Matrix routes of matching/views/mentorship.py (see tests/matrix.py), and the sample mentorship
 they use: one per tenant, between a person and the tenant's peer supporter, active, with a support
-plan, a logged session, a next session and (for the summary route) a closed one with its summary.
+plan, a logged session, a next session; a closed one with its summary (for the summary route); a
+paused one whose next session pausing cancelled (for the cancellation download).
 
 The person's own pages (matching/views/person.py, under /me/) take no organisation in the URL: the
 private link's session names the person. They are in ``EXEMPT`` in tests/matrix.py and tested in
@@ -33,7 +34,7 @@ def _ensure_peer_profile(t: Any) -> Any:
     return peer
 
 
-def _mentorship(t: Any, name: str, *, closed: bool = False) -> Match:
+def _mentorship(t: Any, name: str, *, closed: bool = False, paused: bool = False) -> Match:
     with scopes_disabled():
         existing = Match.objects.filter(organisation=t.organisation, participant__preferred_name=name).first()
         if existing is not None:
@@ -62,8 +63,11 @@ def _mentorship(t: Any, name: str, *, closed: bool = False) -> Match:
                 mode="in_person",
                 location=PLACE_SECRET,
             )
+        if paused:
+            # Pausing cancels the next session: its cancellation (.ics) stays downloadable.
+            services.match_pause(acting_user=peer, match=match, reason="person_asked")
         match.refresh_from_db()
-        assert match.status == (MatchStatus.CLOSED if closed else MatchStatus.ACTIVE)
+        assert match.status == (MatchStatus.CLOSED if closed else MatchStatus.PAUSED if paused else MatchStatus.ACTIVE)
         return match
 
 
@@ -77,6 +81,11 @@ def tenant_closed_mentorship(t: Any) -> Match:
     return _mentorship(t, "Casey Closed", closed=True)
 
 
+def tenant_paused_mentorship(t: Any) -> Match:
+    """The tenant's paused sample mentorship, whose next session pausing cancelled (made once)."""
+    return _mentorship(t, "Pat Paused", paused=True)
+
+
 def _active(t: Any) -> dict[str, str]:
     return {"match_id": str(tenant_mentorship(t).pk)}
 
@@ -85,13 +94,18 @@ def _closed(t: Any) -> dict[str, str]:
     return {"match_id": str(tenant_closed_mentorship(t).pk)}
 
 
+def _paused(t: Any) -> dict[str, str]:
+    return {"match_id": str(tenant_paused_mentorship(t).pk)}
+
+
 def _secrets(t: Any) -> list[str]:
-    return ["Morgan Matrix", "Casey Closed", PLAN_SECRET, PLACE_SECRET, SUMMARY_SECRET]
+    return ["Morgan Matrix", "Casey Closed", "Pat Paused", PLAN_SECRET, PLACE_SECRET, SUMMARY_SECRET]
 
 
 register(Route("matching:mentorship_detail", objects=_active, secrets=_secrets))
 register(Route("matching:mentorship_detail", objects=_closed, secrets=_secrets))
 register(Route("matching:mentorship_ics", objects=_active, secrets=_secrets))
+register(Route("matching:mentorship_ics", objects=_paused, secrets=_secrets))  # the cancellation
 register(Route("matching:mentorship_summary_pdf", objects=_closed, secrets=_secrets))
 register(Route("matching:mentorship_close", objects=_active, secrets=_secrets))
 _POSTS: dict[str, Any] = {
@@ -111,6 +125,7 @@ _POSTS: dict[str, Any] = {
     "matching:mentorship_pause": lambda t: {"reason": "person_asked"},
     "matching:mentorship_resume": lambda t: {},
     "matching:mentorship_close": lambda t: {"reason": "goals_met", "worked_on": "Injected"},
+    "matching:mentorship_next_session_cancel": lambda t: {},
 }
 for _name, _data in _POSTS.items():
     register(Route(_name, method="POST", objects=_active, secrets=_secrets, data=_data))

@@ -59,6 +59,8 @@ def _page(
     going_on = match.status in mentorship.GOING_ON
     session_rows = list(mentorship.sessions(match)[: SESSIONS_SHOWN + 1])
     next_session = mentorship.next_session_of(match) if going_on or match.status == MatchStatus.PROPOSED else None
+    # Cancelled (by hand, or by pausing or ending): its cancellation stays downloadable until its end.
+    cancelled_session = mentorship.cancelled_session_of(match) if next_session is None else None
     context: dict[str, Any] = {
         "org": org,
         "match": match,
@@ -74,6 +76,8 @@ def _page(
         "sessions": session_rows[:SESSIONS_SHOWN],
         "more_sessions": len(session_rows) > SESSIONS_SHOWN,
         "next_session": next_session,
+        "cancelled_session": cancelled_session,
+        "can_cancel": can_work and going_on and next_session is not None,
         "summary": mentorship.summary_of(match) if match.status == MatchStatus.CLOSED else None,
         "can_work": can_work,
         "going_on": going_on,
@@ -184,17 +188,49 @@ def mentorship_next_session(request: HttpRequest, org: OrgContext, match_id: str
     return _page(request, org, match, forms={"next": form}, status=400)
 
 
+@org_view("mentorship.view")
+@require_POST
+def mentorship_next_session_cancel(request: HttpRequest, org: OrgContext, match_id: str) -> HttpResponse:
+    """ "Yes, cancel this session" (the confirmation is on the page; no script needed)."""
+    match = selectors.access_match(org, match_id)
+    _require_work(org, match)
+    try:
+        mentorship.next_session_cancel(acting_user=org.user, match=match)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _page(request, org, match, status=400)
+    messages.success(
+        request,
+        _(
+            "The session is cancelled. Please let %(name)s know. If either of you added it to a calendar, "
+            "download the cancellation to remove it."
+        )
+        % {"name": match.participant.preferred_name},
+    )
+    return _back(org, match)
+
+
 def ics_response(ns: Any) -> HttpResponse:
+    """The invite, or its cancellation once the session is cancelled (same file name: opening it
+    updates the same calendar event)."""
     response = HttpResponse(mentorship.next_session_ics(ns), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = attachment_disposition("peer-support-session.ics")
     return response
+
+
+def session_to_download(match: Match) -> Any:
+    """What the .ics route serves: the upcoming session's invite while the mentorship goes on, else
+    a cancelled session's cancellation until its original end (any status: pausing and ending cancel
+    it), else nothing (404)."""
+    upcoming = mentorship.next_session_of(match) if match.status in mentorship.GOING_ON else None
+    return upcoming or mentorship.cancelled_session_of(match)
 
 
 @org_view("mentorship.view")
 @require_GET
 def mentorship_ics(request: HttpRequest, org: OrgContext, match_id: str) -> HttpResponse:
     match = selectors.access_match(org, match_id)
-    ns = mentorship.next_session_of(match) if match.status in mentorship.GOING_ON else None
+    ns = session_to_download(match)
     if ns is None:
         raise Http404
     mentorship.next_session_downloaded(acting_user=org.user, ns=ns)

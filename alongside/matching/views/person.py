@@ -42,7 +42,7 @@ from alongside.matching.models import (
     MatchStatus,
     RequestStatus,
 )
-from alongside.matching.views.mentorship import ics_response
+from alongside.matching.views.mentorship import ics_response, session_to_download
 from alongside.people.models import ParticipantAccessLink, PeerProfile
 from alongside.people.views.self_service import no_store, self_service
 
@@ -295,6 +295,7 @@ def self_match(request: HttpRequest, link: ParticipantAccessLink, match_id: str)
         },
         "frequency": mentorship.frequency_label(plan.check_in_frequency) if plan else "",
         "next_session": mentorship.next_session_of(match),
+        "cancelled_session": mentorship.cancelled_session_of(match),
         "sessions": list(mentorship.sessions(match)[:50]),
     }
     return render(request, "matching/person/mentorship.html", context)
@@ -378,8 +379,9 @@ def self_change(request: HttpRequest, link: ParticipantAccessLink, match_id: str
 @no_store
 @self_service
 def self_ics(request: HttpRequest, link: ParticipantAccessLink, match_id: str) -> HttpResponse:
-    match = _own_match(link, match_id, mentorship.GOING_ON)
-    ns = mentorship.next_session_of(match)
+    # The invite; once cancelled (also by pausing or closing), the cancellation until its end.
+    match = _own_match(link, match_id, (*mentorship.GOING_ON, MatchStatus.CLOSED))
+    ns = session_to_download(match)
     if ns is None:
         raise Http404
     mentorship.next_session_downloaded(acting_user=None, ns=ns)
@@ -411,6 +413,7 @@ def self_summary(request: HttpRequest, link: ParticipantAccessLink, match_id: st
         "lists": {key: mentorship.lines(plan.get(key, "")) for key in ("goals", "steps", "supports")},
         "frequency": mentorship.frequency_label(plan.get("check_in_frequency", "")),
         "how": plan.get("check_in_how", ""),
+        "cancelled_session": mentorship.cancelled_session_of(match),
     }
     return render(request, "matching/person/summary.html", context)
 
