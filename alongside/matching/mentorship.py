@@ -39,6 +39,7 @@ from alongside.accounts.models import Membership, Role, User
 from alongside.audit.services import record
 from alongside.matching import services as matching_services
 from alongside.matching.models import (
+    GOING_ON_STATUSES,
     CheckInFrequency,
     ClosureSummary,
     Match,
@@ -55,7 +56,7 @@ PLAN_TEXT_MAX = 4000
 LOCATION_MAX = 300
 SUMMARY_MAX = 6000
 # Statuses in which the mentorship is going on: the plan and the next session may change.
-GOING_ON = (MatchStatus.ACCEPTED, MatchStatus.ACTIVE, MatchStatus.PAUSED)
+GOING_ON = GOING_ON_STATUSES
 # How far ahead a next session may be set.
 NEXT_SESSION_HORIZON = timedelta(days=366)
 

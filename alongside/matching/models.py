@@ -175,6 +175,8 @@ class MatchStatus(models.TextChoices):
 
 # A request has at most one of these at a time; a proposed one holds a place in the peer's caseload.
 OPEN_MATCH_STATUSES = (MatchStatus.PROPOSED, MatchStatus.ACCEPTED, MatchStatus.ACTIVE, MatchStatus.PAUSED)
+# The mentorship is going on: the peer supports the person (their record scope and caseload).
+GOING_ON_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.ACTIVE, MatchStatus.PAUSED)
 ENDED_MATCH_STATUSES = (
     MatchStatus.CLOSED,
     MatchStatus.DECLINED_BY_PEER,

@@ -11,12 +11,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from alongside.accounts.models import Membership, Organisation, Program, Role, User
 from alongside.matching import scoring
 from alongside.matching.models import (
+    GOING_ON_STATUSES,
     OPEN_MATCH_STATUSES,
     Match,
     MatchRequest,
@@ -104,14 +105,37 @@ class Room:
         return max(0, self.limit - self.caseload - self.proposals)
 
 
+def mentored_by(organisation_id: Any, peers: Any) -> QuerySet[Any]:
+    """The people these peer supporters walk alongside in a mentorship that is going on (registered
+    with ``people.access.register_support_scope``: their record scope and caseload)."""
+    return Match.objects.filter(organisation=organisation_id, peer__in=peers, status__in=GOING_ON_STATUSES).values(
+        "participant_id"
+    )
+
+
 def caseloads(organisation: Organisation, peer_ids: Collection[Any] | None = None) -> dict[Any, int]:
-    """Open records assigned to each peer supporter (the caseload that counts against the limit)."""
+    """Open records each peer supporter supports (the caseload that counts against the limit):
+    assigned on the record, plus mentorships going on with someone assigned to nobody or to
+    another peer (a person with two mentorships counts for both peers). Two queries."""
     qs = Participant.objects.filter(
         organisation=organisation, assigned_peer__isnull=False, merged_into__isnull=True
     ).exclude(status=ParticipantStatus.CLOSED)
+    mentored = (
+        Match.objects.filter(
+            organisation=organisation, status__in=GOING_ON_STATUSES, participant__merged_into__isnull=True
+        )
+        .exclude(participant__status=ParticipantStatus.CLOSED)
+        .exclude(participant__assigned_peer=F("peer"))
+    )
     if peer_ids is not None:
         qs = qs.filter(assigned_peer__in=list(peer_ids))
-    return {row["assigned_peer"]: row["n"] for row in qs.values("assigned_peer").annotate(n=Count("id"))}
+        mentored = mentored.filter(peer__in=list(peer_ids))
+    counts: dict[Any, int] = {
+        row["assigned_peer"]: row["n"] for row in qs.values("assigned_peer").annotate(n=Count("id"))
+    }
+    for row in mentored.values("peer").annotate(n=Count("participant", distinct=True)):
+        counts[row["peer"]] = counts.get(row["peer"], 0) + row["n"]
+    return counts
 
 
 def open_proposals(organisation: Organisation, peer_ids: Collection[Any] | None = None) -> dict[Any, int]:

@@ -33,6 +33,7 @@ from alongside.audit.services import record
 from alongside.core.services import apply_changes
 from alongside.matching import scoring, selectors
 from alongside.matching.models import (
+    GOING_ON_STATUSES,
     OPEN_MATCH_STATUSES,
     DeclineReason,
     MadeBy,
@@ -482,7 +483,11 @@ def match_accept(*, acting_user: User, match: Match) -> Match:
     match.responded_at = now
     match.save(update_fields=["status", "responded_at", "updated_at"])
     MatchRequest.objects.filter(pk=match.request_id).update(status=RequestStatus.MATCHED, closed_at=now, updated_at=now)
-    people_services.participant_assign_peer(acting_user=acting_user, participant=match.participant, peer=match.peer)
+    # The record keeps one assigned peer supporter: this peer becomes it unless someone already is
+    # (a second mentorship in another program); either way the person is on this peer's caseload
+    # through the mentorship (``selectors.mentored_by``).
+    if match.participant.assigned_peer_id is None:
+        people_services.participant_assign_peer(acting_user=acting_user, participant=match.participant, peer=match.peer)
     record(acting_user, "match.accept", match)
     return match
 
@@ -560,14 +565,25 @@ def _cancel_upcoming_session(acting_user: User | None, match: Match) -> None:
 
 
 def _release_peer(acting_user: User | None, match: Match) -> None:
-    """The person is no longer on this peer's caseload (unless someone else is now their peer)."""
+    """The person is no longer on this peer's caseload (unless someone else is now their peer). If
+    another mentorship of theirs goes on, that peer supporter becomes the assigned one."""
     participant = match.participant
     if participant.assigned_peer_id == match.peer_id:
+        other = (
+            Match.objects.filter(
+                organisation=match.organisation_id, participant=participant, status__in=GOING_ON_STATUSES
+            )
+            .exclude(pk=match.pk)
+            .exclude(peer=match.peer_id)
+            .select_related("peer")
+            .order_by("proposed_at", "id")
+            .first()
+        )
         # acting_user is None when the person acts through their own link (the audit row says so).
         people_services.participant_assign_peer(
             acting_user=acting_user,  # type: ignore[arg-type]
             participant=participant,
-            peer=None,
+            peer=other.peer if other else None,
         )
 
 

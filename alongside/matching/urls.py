@@ -52,12 +52,12 @@ urlpatterns += [
     path(mentorships + "summary.pdf", mentorship.mentorship_summary_pdf, name="mentorship_summary_pdf"),
     # person.py: the person's own pages under their private link (the session names them)
     path(me, person.self_mentorship, name="self_mentorship"),
+    path(me + "ask/", person.self_request, name="self_request"),
     path(me + "choose/", person.self_choose, name="self_choose"),
     path(me + "more/", person.self_more, name="self_more"),
     path(me + "<str:match_id>/", person.self_match, name="self_match"),
     path(me + "<str:match_id>/plan/", person.self_plan, name="self_plan"),
     path(me + "<str:match_id>/change/", person.self_change, name="self_change"),
-    path(me + "ask/", person.self_request, name="self_request"),
     path(me + "<str:match_id>/next-session.ics", person.self_ics, name="self_ics"),
     path(me + "<str:match_id>/summary/", person.self_summary, name="self_summary"),
     path(me + "<str:match_id>/summary.pdf", person.self_summary_pdf, name="self_summary_pdf"),

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from alongside.accounts.access import OrgContext
 from alongside.accounts.models import Organisation, Role, User
-from alongside.people.access import visible_participants
+from alongside.people.access import supported_by, visible_participants
 from alongside.people.models import (
     Consent,
     ContactRecord,
@@ -35,10 +35,12 @@ def intake_queue(org: OrgContext) -> QuerySet[Participant]:
 
 
 def caseload(org: OrgContext) -> QuerySet[Participant]:
-    """The people assigned to this peer supporter who are still being supported, with their last contact."""
+    """The people this peer supporter supports (assigned, or through a mentorship) who are still
+    being supported, with their last contact."""
     return (
         visible_participants(org)
-        .filter(assigned_peer=org.user, erasure_requested_at__isnull=True, anonymised_at__isnull=True)
+        .filter(supported_by(org.organisation.pk, [org.user.pk]))
+        .filter(erasure_requested_at__isnull=True, anonymised_at__isnull=True)
         .exclude(status=ParticipantStatus.CLOSED)
         .annotate(last_contact=Max("contacts__occurred_at"), contact_count=Count("contacts"))
         .order_by("preferred_name")

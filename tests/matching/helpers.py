@@ -88,6 +88,7 @@ def make_request(tenant: Any, person: Participant | None = None, **fields: Any) 
     person = person or make_person(tenant)
     vocab = terms(tenant)
     experiences = fields.pop("experiences", ("Alcohol",))
+    program = fields.pop("program", tenant.program)
     defaults: dict[str, Any] = {
         "languages": ["en"],
         "modalities": ["phone", "video"],
@@ -97,7 +98,7 @@ def make_request(tenant: Any, person: Participant | None = None, **fields: Any) 
     return services.match_request_create(
         acting_user=tenant.user("coordinator"),
         participant=person,
-        program=tenant.program,
+        program=program,
         experiences=[vocab[label] for label in experiences],
         **defaults,
     )
