@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "alongside.people",
     "alongside.matching",
     "alongside.workforce",
+    "alongside.groups",
     "alongside.api",
     "alongside.web",
 ]
