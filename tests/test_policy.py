@@ -83,6 +83,15 @@ EXPECTED = {
     "peer_profile.edit_own": {"peer"},
     "wellbeing.checkin": {"admin", "coordinator", "supervisor", "peer"},
     "wellbeing.view_team": {"supervisor"},
+    "groups.view": {"admin", "coordinator", "supervisor", "peer"},
+    "groups.change": {"admin", "coordinator"},
+    "groups.register": {"admin", "coordinator"},
+    "groups.facilitate": {"admin", "coordinator", "supervisor", "peer"},
+    "groups.feedback_view": {"admin", "coordinator", "supervisor"},
+    "safety.raise": {"admin", "coordinator", "supervisor", "peer"},
+    "safety.view": {"admin", "coordinator", "supervisor"},
+    "safety.manage": {"admin", "coordinator", "supervisor"},
+    "safety.checklist": {"admin"},
     "audit.view": {"admin"},
 }
 ROLES = ["admin", "coordinator", "supervisor", "peer", "referrer", "funder"]

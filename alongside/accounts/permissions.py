@@ -71,6 +71,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # supervisor sees only the capacity their team chose to share (never notes or mood).
     "wellbeing.checkin": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
     "wellbeing.view_team": frozenset({SUPERVISOR}),
+    # Group peer support (groups/). Facilitating a session is also checked per group: only its
+    # facilitator and co-facilitators (and coordinators and admins) run its roster.
+    "groups.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "groups.change": frozenset({ADMIN, COORDINATOR}),
+    "groups.register": frozenset({ADMIN, COORDINATOR}),
+    "groups.facilitate": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "groups.feedback_view": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    # Safety concerns and escalations (safety/, DOMAIN.md §6): any staff member raises one; the
+    # supervisors (their team's), coordinators and admins see and follow them up.
+    "safety.raise": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "safety.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    "safety.manage": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    "safety.checklist": frozenset({ADMIN}),
     # The access log is its own permission, not implied by any read (SECURITY.md).
     "audit.view": frozenset({ADMIN}),
 }
