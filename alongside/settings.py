@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "alongside.matching",
     "alongside.workforce",
     "alongside.groups",
+    "alongside.directory",
     "alongside.api",
     "alongside.web",
 ]

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("alongside.people.urls")),
     path("", include("alongside.matching.urls")),
     path("", include("alongside.workforce.urls")),
+    path("", include("alongside.groups.urls")),
+    path("", include("alongside.directory.urls")),
     path("", include("alongside.web.urls")),
 ]
 

@@ -1,0 +1,13 @@
+"""Directory routes. Each part adds its own block below (keep them apart)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, path  # noqa: F401
+
+app_name = "directory"
+
+urlpatterns: list[URLPattern] = []
+
+# --- Find support: search and listing pages (views.py) --------------------------------------------
+
+# --- Feeds: Meeting Guide JSON (feeds.py); the HSDS API is a ninja router in hsds_api.py ----------
