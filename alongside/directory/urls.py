@@ -11,3 +11,8 @@ urlpatterns: list[URLPattern] = []
 # --- Find support: search and listing pages (views.py) --------------------------------------------
 
 # --- Feeds: Meeting Guide JSON (feeds.py); the HSDS API is a ninja router in hsds_api.py ----------
+from alongside.directory import feeds  # noqa: E402
+
+urlpatterns += [
+    path("directory/meeting-guide.json", feeds.meeting_guide_json, name="meeting_guide"),
+]
