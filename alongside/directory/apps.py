@@ -9,3 +9,13 @@ class DirectoryConfig(AppConfig):
 
     name = "alongside.directory"
     label = "directory"
+
+    def ready(self) -> None:
+        # Every committed change to a group refreshes its listing (groups never imports the directory).
+        from alongside.directory.sync import sync_group
+
+        try:
+            from alongside.groups.services import register_change_listener
+        except ImportError:  # until groups.services is committed; removed once it is (docs/directory.md)
+            return
+        register_change_listener(sync_group)

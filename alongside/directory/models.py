@@ -13,11 +13,14 @@ then by exact great-circle distance; see docs/directory.md.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from alongside.accounts.models import Organisation
+from alongside.groups.vocab import Accessibility, Topic
 
 CELL_DEGREES = 0.25
 CELL_COLUMNS = 1440  # 360 / 0.25
@@ -86,6 +89,12 @@ class Listing(models.Model):
     conference_phone = models.CharField(max_length=60, blank=True)
     types = models.JSONField(default=list, blank=True)  # Meeting Guide type codes
     updated_at = models.DateTimeField()
+    # Search columns derived from the lists above on save (``fill_search_columns``), so the near-me
+    # query filters topic, accessibility and language in SQL on every database: a bit per code of
+    # ``groups.vocab.Topic`` / ``Accessibility`` (in their declared order), and ",en,es,".
+    topics_mask = models.PositiveIntegerField(default=0)
+    access_mask = models.PositiveIntegerField(default=0)
+    language_codes = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [
@@ -108,3 +117,30 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.fill_search_columns()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "topics_mask", "access_mask", "language_codes"}
+        super().save(*args, **kwargs)
+
+    def fill_search_columns(self) -> None:
+        self.topics_mask = code_mask(self.topics, TOPIC_BITS)
+        self.access_mask = code_mask(self.accessibility, ACCESS_BITS)
+        self.language_codes = language_codes(self.languages)
+
+
+TOPIC_BITS = {code: 1 << i for i, code in enumerate(Topic.values)}
+ACCESS_BITS = {code: 1 << i for i, code in enumerate(Accessibility.values)}
+
+
+def code_mask(codes: Iterable[str], bits: dict[str, int]) -> int:
+    mask = 0
+    for code in codes or ():
+        mask |= bits.get(code, 0)
+    return mask
+
+
+def language_codes(languages: Iterable[str]) -> str:
+    codes = [str(code).strip().lower()[:8] for code in languages or () if str(code).strip()]
+    return f",{','.join(codes)}," if codes else ""
