@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "alongside.workforce",
     "alongside.groups",
     "alongside.directory",
+    "alongside.safety",
     "alongside.api",
     "alongside.web",
 ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("alongside.workforce.urls")),
     path("", include("alongside.groups.urls")),
     path("", include("alongside.directory.urls")),
+    path("", include("alongside.safety.urls")),
     path("", include("alongside.web.urls")),
 ]
 

@@ -168,4 +168,5 @@ from tests.people import (  # noqa: E402, F401
     routes_referrals_api,
     routes_rights,
 )
+from tests.safety import routes as safety_routes  # noqa: E402, F401
 from tests.workforce import routes as workforce_routes  # noqa: E402, F401

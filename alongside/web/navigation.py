@@ -27,6 +27,8 @@ NAV: list[tuple[str, str | tuple[str, ...] | None, Any]] = [
     ("matching:waiting_overview", "matching.view", _("Waiting list")),
     ("matching:peer_requests", "matching.respond", _("Requests for you")),
     ("workforce:wellbeing_team", "wellbeing.view_team", _("Team wellbeing")),
+    ("safety:list", "safety.view", _("Safety concerns")),
+    ("safety:raise", "safety.raise", _("Raise a safety concern")),
     ("web:program_list", "programs.view", _("Programs")),
     ("web:site_list", "sites.view", _("Sites")),
     ("web:staff_list", "staff.view", _("Staff")),
