@@ -312,7 +312,7 @@ def search(
     now: datetime | None = None,
     per_page: int = PER_PAGE,
 ) -> Results:
-    """Near-me search: three queries whatever the page (nearby ids, the page's rows, online)."""
+    """Near-me search: four queries whatever the page (nearby ids, the page's rows, online ids and rows)."""
     if radius_miles not in RADII_MILES:
         raise ValueError(f"radius must be one of {RADII_MILES}")
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
