@@ -13,9 +13,6 @@ class DirectoryConfig(AppConfig):
     def ready(self) -> None:
         # Every committed change to a group refreshes its listing (groups never imports the directory).
         from alongside.directory.sync import sync_group
+        from alongside.groups.services import register_change_listener
 
-        try:
-            from alongside.groups.services import register_change_listener
-        except ImportError:  # until groups.services is committed; removed once it is (docs/directory.md)
-            return
         register_change_listener(sync_group)

@@ -189,3 +189,26 @@ def test_the_reindex_command(harbor: Any, riverbend: Any) -> None:
     assert not Listing.objects.filter(organisation=riverbend.organisation).exists()
     with pytest.raises(Exception, match="No organisation"):
         call_command("directory", "reindex", "--org", "nobody-here", stdout=StringIO())
+
+
+def test_a_group_written_through_its_services_reaches_the_directory_on_commit(
+    harbor: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from alongside.groups import services as group_services
+
+    with tenant_scope(harbor.organisation):
+        program = groups_program(harbor, "Service Groups")
+        with django_capture_on_commit_callbacks(execute=True):
+            group = group_services.group_create(
+                acting_user=harbor.user("admin"),
+                organisation=harbor.organisation,
+                name="Wednesday Welcome",
+                program=program,
+                format=GroupFormat.IN_PERSON,
+                site=harbor.site,
+                facilitator=harbor.user("peer"),
+            )
+    assert Listing.objects.get(kind=ListingKind.GROUP, source_id=group.pk).name == "Wednesday Welcome"
+    with tenant_scope(harbor.organisation), django_capture_on_commit_callbacks(execute=True):
+        group_services.group_set_status(acting_user=harbor.user("admin"), group=group, status=GroupStatus.PAUSED)
+    assert not Listing.objects.filter(kind=ListingKind.GROUP, source_id=group.pk).exists()
