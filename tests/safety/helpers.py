@@ -7,6 +7,7 @@ from typing import Any
 from django.db import connection
 from django_scopes import scopes_disabled
 
+from alongside.accounts import services as account_services
 from alongside.people import services as people_services
 from alongside.people.models import Participant
 from alongside.safety import services
@@ -42,3 +43,16 @@ def raw(table: str, column: str, pk: Any) -> str:
             [pk.hex if connection.vendor == "sqlite" else pk],
         )
         return str(cursor.fetchone()[0])
+
+
+def staff(tenant: Any, name: str, role: str) -> Any:
+    """Another staff member of the tenant, not linked to any supervisor."""
+    with scopes_disabled():
+        user = account_services.user_create(
+            acting_user=None,
+            email=f"{name}@{tenant.organisation.slug}.test",
+            password=None,
+            full_name=f"{name.title()} Example",
+        )
+        account_services.membership_grant(acting_user=None, organisation=tenant.organisation, user=user, role=role)
+    return user
