@@ -16,3 +16,34 @@ urlpatterns: list[URLPattern] = []
 
 # --- Registration, the public group page, the roster, feedback, letters (views/public.py,
 # views/registrations.py, views/roster.py) -----------------------------------------------------
+from alongside.groups.views import public as public_views  # noqa: E402
+from alongside.groups.views import registrations as registration_views  # noqa: E402
+from alongside.groups.views import roster as roster_views  # noqa: E402
+
+urlpatterns += [
+    path(public, public_views.public_group, name="public_group"),
+    path(public + "registration/<str:token>/", public_views.registration_own, name="registration_own"),
+    path("directory/feedback/<str:token>/", public_views.feedback, name="feedback"),
+    path(groups + "<uuid:group_id>/registrations/", registration_views.registration_list, name="registration_list"),
+    path(
+        groups + "<uuid:group_id>/registrations/<uuid:registration_id>/",
+        registration_views.registration_detail,
+        name="registration_detail",
+    ),
+    path(
+        groups + "<uuid:group_id>/registrations/<uuid:registration_id>/cancel/",
+        registration_views.registration_cancel,
+        name="registration_cancel",
+    ),
+    path(
+        groups + "<uuid:group_id>/registrations/<uuid:registration_id>/letter/",
+        registration_views.registration_letter,
+        name="registration_letter",
+    ),
+    path(groups + "<uuid:group_id>/sessions/<str:key>/roster/", roster_views.roster, name="roster"),
+    path(
+        groups + "<uuid:group_id>/sessions/<str:key>/roster/safety/", roster_views.roster_safety, name="roster_safety"
+    ),
+    path(groups + "<uuid:group_id>/feedback/", roster_views.feedback_summary, name="feedback_summary"),
+    path(groups + "<uuid:group_id>/counts/", roster_views.group_counts, name="group_counts"),
+]
