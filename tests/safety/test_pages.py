@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
@@ -154,3 +156,15 @@ def test_the_checklist_editor(harbor, login_as):
     assert response.status_code == 302
     with scopes_disabled():
         assert EscalationChecklist.objects.get().steps == ["Breathe", "Call the on-call lead"]
+
+
+def test_the_list_costs_the_same_number_of_queries_however_long(harbor, login_as, django_assert_max_num_queries):
+    client = login_as(harbor.user("coordinator"))
+    for i in range(3):
+        raise_concern(harbor, summary=f"concern {i}")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url("list", harbor)).status_code == 200
+    for i in range(3, 12):
+        raise_concern(harbor, staff(harbor, f"peer{i}", "peer"), summary=f"concern {i}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url("list", harbor)).status_code == 200
