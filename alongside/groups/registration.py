@@ -22,8 +22,9 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,12 +34,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from alongside.accounts.models import User, hash_token
 from alongside.audit.services import record
 from alongside.groups.models import Group, GroupAgreement, GroupStatus, Registration, RegistrationStatus
-from alongside.groups.vocab import Audience, Joining
+from alongside.groups.vocab import Audience, GroupFormat, Joining
 from alongside.people.models import ConsentPurpose, Participant
 from alongside.people.services import consent_covers, consent_rule, refuse_if_restricted
 
@@ -446,3 +448,118 @@ def registration_cancel(*, acting_user: User | None, registration: Registration)
 def registration_viewed(*, acting_user: User | None, registration: Registration) -> None:
     """A read of a registration's contact details (P2) or the registrant's own page."""
     record(acting_user, "registration.view", registration)
+
+
+# --- Reminders (``alongside groups remind``, hourly) ----------------------------------------------
+
+REMIND_AHEAD = timedelta(hours=24)
+
+
+@dataclass
+class RemindSummary:
+    """What a run did (or, dry, would do): sessions reminded and emails sent."""
+
+    sessions: int = 0
+    emails: int = 0
+
+    def __iadd__(self, other: RemindSummary) -> RemindSummary:
+        self.sessions += other.sessions
+        self.emails += other.emails
+        return self
+
+    def as_dict(self) -> dict[str, int]:
+        return {"sessions": self.sessions, "emails": self.emails}
+
+
+def _reminder(registration: Registration, to: str, occurrence_start: datetime) -> EmailMessage:
+    group = registration.group
+    organisation = group.organisation
+    language = group.language if any(group.language == code for code, _n in settings.LANGUAGES) else None
+    with translation.override(language or settings.LANGUAGE_CODE):
+        local = timezone.localtime(occurrence_start, ZoneInfo(group.timezone))
+        site = group.site if group.format in (GroupFormat.IN_PERSON, GroupFormat.HYBRID) else None
+        context = {
+            "first_name": registration.first_name,
+            "group": group.name,
+            "organisation": organisation.name,
+            "when": date_format(local, "l j F Y, H:i"),
+            "timezone": group.timezone,
+            "venue": ", ".join(p for p in (site.name, site.address_line1, site.address_line2, site.city) if p)
+            if site
+            else "",
+            "online_url": group.online_url if group.format != GroupFormat.IN_PERSON else "",
+            "dial_in": group.dial_in if group.format != GroupFormat.IN_PERSON else "",
+            "crisis_options": [
+                str(o.get("label", ""))
+                for o in organisation.crisis_options or []
+                if isinstance(o, dict) and o.get("label")
+            ],
+        }
+        body = render_to_string("groups/registrations/reminder.txt", context)
+        subject = _("Reminder: %(group)s tomorrow") % {"group": group.name}
+    return EmailMessage(subject=subject, body=body, to=[to])
+
+
+def session_remind(*, group: Group, key: str, now: datetime, dry_run: bool = False) -> RemindSummary:
+    """Remind the group's registered people of one session, once (``Session.reminded_at``, set
+    under the session's lock in the same transaction as the audit row; emails after commit)."""
+    from alongside.groups.running import session_for
+
+    summary = RemindSummary()
+    people = list(
+        Registration.objects.filter(
+            organisation=group.organisation_id, group=group, status=RegistrationStatus.REGISTERED
+        ).select_related("participant", "participant__organisation", "group", "group__organisation", "group__site")
+    )
+    addresses = [(r, email_for(r, now=now)) for r in people]
+    addresses = [(r, to) for r, to in addresses if to]
+    if dry_run:
+        from alongside.groups.models import Session
+
+        existing = None
+        try:
+            existing = Session.objects.filter(organisation=group.organisation_id, group=group, pk=key).first()
+        except ValidationError:
+            existing = None
+        if existing is not None and existing.reminded_at is not None:
+            return summary
+        return RemindSummary(sessions=1, emails=len(addresses))
+    with transaction.atomic():
+        session = session_for(group=group, key=key)
+        session = type(session).objects.select_for_update().get(pk=session.pk, organisation=group.organisation_id)
+        if session.reminded_at is not None or session.status == "cancelled":
+            return summary
+        session.reminded_at = timezone.now()
+        session.save(update_fields=["reminded_at", "updated_at"])
+        record(None, "session.remind", session)
+        summary.sessions = 1
+        for registration, to in addresses:
+            message = _reminder(registration, to, session.starts_at)
+            registration_id = registration.pk
+
+            def send(message: EmailMessage = message, registration_id: Any = registration_id) -> None:
+                try:
+                    message.send(fail_silently=False)
+                except Exception as exc:  # one failed email must not stop the others
+                    logger.error("group reminder not sent (registration %s): %s", registration_id, type(exc).__name__)
+
+            transaction.on_commit(send)
+            summary.emails += 1
+    return summary
+
+
+def reminders_send(organisation: Any, *, now: datetime, dry_run: bool = False) -> RemindSummary:
+    """Every session of the organisation's registration groups starting within the next 24 hours
+    that was not reminded yet (inside the organisation's tenant scope)."""
+    from alongside.groups.schedules import occurrences
+
+    total = RemindSummary()
+    groups = Group.objects.filter(
+        organisation=organisation, status=GroupStatus.ACTIVE, joining=Joining.REGISTRATION
+    ).order_by("pk")
+    for group in groups:
+        for occurrence in occurrences(group, now, now + REMIND_AHEAD, include_cancelled=False):
+            if occurrence.session is not None and occurrence.session.reminded_at is not None:
+                continue
+            total += session_remind(group=group, key=occurrence.key, now=now, dry_run=dry_run)
+    return total

@@ -10,31 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alongside.accounts.models import Organisation, User
 from alongside.audit.services import record
+from alongside.groups import services
 from alongside.groups.models import (
     Attendance,
     Group,
     Registration,
     RegistrationStatus,
-    Schedule,
     Session,
     SessionFeedback,
     SessionStatus,
 )
-from alongside.groups.schedules import rule_starts
 from alongside.groups.vocab import Topic
+from alongside.safety.services import escalation_raise
 
 FEEDBACK_SALT = "alongside.groups.feedback"
 FEEDBACK_VALID_AFTER_SESSION = timedelta(days=7)
@@ -44,81 +44,13 @@ NOTES_MAX = 4000
 # --- Which session -------------------------------------------------------------------------------
 
 
-def _session_for(*, group: Group, key: str) -> Session:
-    """The session row of an occurrence key (``Occurrence.key``), made when it has none yet.
-    Raises ``Session.DoesNotExist`` for a key that names no session of this group.
-    (The same contract as ``groups.services.session_for``; used until that lands.)"""
-    try:
-        return Session.objects.get(organisation=group.organisation_id, group=group, pk=UUID(key))
-    except (ValueError, TypeError):
-        pass
-    schedule_part, sep, moment_part = (key or "").partition("_")
-    if not sep:
-        raise Session.DoesNotExist
-    try:
-        schedule_id = UUID(schedule_part)
-        moment = datetime.strptime(moment_part, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise Session.DoesNotExist from exc
-    schedule = Schedule.objects.filter(organisation=group.organisation_id, group=group, pk=schedule_id).first()
-    if schedule is None:
-        raise Session.DoesNotExist
-    existing = Session.objects.filter(
-        organisation=group.organisation_id, schedule=schedule, original_start=moment
-    ).first()
-    if existing is not None:
-        return existing
-    from zoneinfo import ZoneInfo
-
-    starts = rule_starts(
-        schedule.rrule,
-        schedule.start_date,
-        schedule.start_time,
-        ZoneInfo(group.timezone),
-        until=schedule.until,
-        window=(moment, moment + timedelta(seconds=1)),
-    )
-    if moment not in starts:
-        raise Session.DoesNotExist
-    try:
-        with transaction.atomic():
-            return Session.objects.create(
-                organisation=group.organisation,
-                group=group,
-                schedule=schedule,
-                original_start=moment,
-                starts_at=moment,
-                ends_at=moment + timedelta(minutes=schedule.duration_minutes),
-            )
-    except IntegrityError:  # made by a parallel request meanwhile
-        return Session.objects.get(organisation=group.organisation_id, schedule=schedule, original_start=moment)
-
-
 def session_for(*, group: Group, key: str) -> Session:
-    """The session row of an occurrence key; ``Session.DoesNotExist`` for a key of no occurrence.
-    Uses ``groups.services.session_for`` when it is installed (it raises ValidationError)."""
+    """The session row of an occurrence key (``groups.services.session_for``, which makes the row
+    the first time), or ``Session.DoesNotExist`` for a key that names none of the group's sessions."""
     try:
-        from alongside.groups import services  # G1's services (may not be installed yet)
-    except ImportError:
-        return _session_for(group=group, key=key)
-    shared: Any = getattr(services, "session_for", None)
-    if shared is None:
-        return _session_for(group=group, key=key)
-    try:
-        session: Session = shared(group=group, key=key)
+        return services.session_for(group=group, key=key)
     except ValidationError as exc:
         raise Session.DoesNotExist from exc
-    return session
-
-
-# --- Who may run it ------------------------------------------------------------------------------
-
-
-def runs_group(user: User, group: Group, *, can_change: bool) -> bool:
-    """The group's facilitator or a co-facilitator, or a coordinator or admin (``groups.change``)."""
-    if can_change or group.facilitator_id == user.pk:
-        return True
-    return group.co_facilitators.filter(pk=user.pk).exists()
 
 
 # --- The roster ----------------------------------------------------------------------------------
@@ -224,22 +156,9 @@ def session_notes_viewed(*, acting_user: User, session: Session) -> None:
 # --- Safety concerns (the safety app's escalation protocol) ---------------------------------------
 
 
-class SafetyNotReady(RuntimeError):
-    """The safety app's escalation service is not installed yet."""
-
-
 def raise_safety_concern(*, acting_user: User, session: Session, summary: str) -> Any:
     """Start the escalation protocol (DOMAIN.md §6) for something that happened in a session.
-    The one line to switch when ``alongside.safety`` lands is the import below."""
-    summary = (summary or "").strip()
-    if not summary:
-        raise ValidationError({"summary": _("Say briefly what happened, so the right person can help.")})
-    if len(summary) > 2000:
-        raise ValidationError({"summary": _("Use at most 2000 characters.")})
-    try:
-        from alongside.safety.services import escalation_raise  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        raise SafetyNotReady from exc
+    The safety app checks the text and who may raise it."""
     return escalation_raise(
         acting_user=acting_user,
         organisation=session.organisation,

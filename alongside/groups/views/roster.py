@@ -22,29 +22,21 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from alongside.accounts.access import OrgContext, org_view, parse_uuid_or_404
+from alongside.accounts.access import OrgContext, org_view
 from alongside.core.forms import add_service_errors
 from alongside.groups import counts, running
+from alongside.groups.access import access_group, access_group_to_facilitate
 from alongside.groups.forms_roster import CountsForm, RosterForm, SafetyConcernForm
 from alongside.groups.models import Group, Session
 
 
 def group_in(org: OrgContext, group_id: Any) -> Group:
-    """A group of this organisation (or the same 404 as a missing id)."""
-    group = (
-        Group.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(group_id))
-        .select_related("organisation", "site")
-        .first()
-    )
-    if group is None:
-        raise Http404
-    return group
+    """A group this person may see (``groups.access``), or the same 404 as a missing id."""
+    return access_group(org, group_id)
 
 
 def _running(org: OrgContext, group_id: Any, key: str) -> tuple[Group, Session]:
-    group = group_in(org, group_id)
-    if not running.runs_group(org.user, group, can_change=org.can("groups.change")):
-        raise Http404
+    group = access_group_to_facilitate(org, group_id)
     try:
         session = running.session_for(group=group, key=key)
     except Session.DoesNotExist as exc:
@@ -109,7 +101,6 @@ def roster(request: HttpRequest, org: OrgContext, group_id: str, key: str) -> Ht
 def roster_safety(request: HttpRequest, org: OrgContext, group_id: str, key: str) -> HttpResponse:
     group, session = _running(org, group_id, key)
     status = 200
-    not_ready = False
     if request.method == "POST":
         form = SafetyConcernForm(request.POST)
         if form.is_valid():
@@ -119,16 +110,13 @@ def roster_safety(request: HttpRequest, org: OrgContext, group_id: str, key: str
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
-            except running.SafetyNotReady:
-                not_ready = True
-                status = 503
             else:
                 messages.success(request, _("Thank you. The safety team has your report and will follow it up."))
                 return redirect("groups:roster", org.organisation.slug, group.pk, session.pk)
-        status = status if not_ready else 400
+        status = 400
     else:
         form = SafetyConcernForm()
-    context = {"org": org, "group": group, "session": session, "form": form, "not_ready": not_ready}
+    context = {"org": org, "group": group, "session": session, "form": form}
     return render(request, "groups/roster/safety.html", context, status=status)
 
 
