@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from alongside.accounts.demo import DEMO_PASSWORD, DemoRefused, load_demo
+from alongside.groups.demo import load_groups_demo
 from alongside.matching.demo import load_matching_demo
 from alongside.people.demo import load_people_demo
 from alongside.workforce.demo import load_workforce_demo
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             load_people_demo()
             load_matching_demo()
             load_workforce_demo()
+            load_groups_demo()
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
         if options["quiet_logins"]:
