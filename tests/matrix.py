@@ -57,6 +57,8 @@ EXEMPT = {
     "people:self_referral": "public form by organisation slug; tested in test_self_referral",
     "people:self_referral_thanks": "public page by organisation slug; tested in test_self_referral",
     "people:self_start": "a private link's token, not an id (/me/ pages read the session); tested in test_self_service",
+    "directory:listing_detail": "public page of the directory's index (P1 fields, spans organisations, no tenant "
+    "scope); an unknown id is a 404, tested in tests/directory/test_pages",
     **{
         f"matching:{name}": "the person's own page under /me/ (no organisation: the private link's session names "
         "the person); another person's match answers like a missing one, tested in tests/matching/test_person_pages"

@@ -115,6 +115,15 @@ def find_city(query: str) -> Place | None:
     return Place(city.latitude, city.longitude, label, "city", city.timezone)
 
 
+@lru_cache(maxsize=1024)
+def _zip_timezone(code: str) -> str:
+    import zipcodes
+
+    for row in zipcodes.matching(code):
+        return str(row.get("timezone") or "")
+    return ""
+
+
 def geocode(query: str) -> Place:
     """A ZIP code or a city → a Place, or GeocodeError. Offline."""
     text = (query or "").strip()
@@ -130,7 +139,8 @@ def geocode(query: str) -> Place:
         if centre is None:
             message = _("We could not find the ZIP code %(zip)s. Check it, or try a town or city.")
             raise GeocodeError(message % {"zip": code})
-        return Place(float(centre[0]), float(centre[1]), _("ZIP code %(zip)s") % {"zip": code}, "zip")
+        label = _("ZIP code %(zip)s") % {"zip": code}
+        return Place(float(centre[0]), float(centre[1]), label, "zip", _zip_timezone(code))
     place = find_city(text)
     if place is None:
         message = _(
