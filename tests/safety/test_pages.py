@@ -168,3 +168,19 @@ def test_the_list_costs_the_same_number_of_queries_however_long(harbor, login_as
         raise_concern(harbor, staff(harbor, f"peer{i}", "peer"), summary=f"concern {i}")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url("list", harbor)).status_code == 200
+
+
+def test_the_raise_page_can_start_with_the_person_chosen_only_within_scope(harbor, login_as):
+    robin = person(harbor, peer=harbor.user("peer"))
+    stranger = person(harbor, "Stranger")
+    client = login_as(harbor.user("peer"))
+
+    def select(query: str) -> str:
+        page = client.get(url("raise", harbor) + query)
+        assert page.status_code == 200
+        return page.content.decode().split('name="participant"')[1].split("</select>")[0]
+
+    assert f'value="{robin.pk}" selected' in select(f"?participant={robin.pk}")
+    for wanted in (str(stranger.pk), "nonsense"):
+        options = select(f"?participant={wanted}")
+        assert options.count(" selected") == 1 and 'value="" selected' in options and str(stranger.pk) not in options

@@ -6,6 +6,7 @@ outcome), follow-ups, the checklist editor, double clicks, and anonymisation."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -393,3 +395,35 @@ def test_anonymising_the_person_clears_the_words_but_keeps_the_record(harbor):
     assert (escalation.summary, escalation.outcome_notes, escalation.outcome) == ("", "", "other")
     assert escalation.cleared_at == now
     assert AuditEvent.objects.filter(action="escalation.cleared", object_id=str(escalation.pk)).exists()
+
+
+def test_a_failed_alert_email_is_logged_without_the_address_and_the_others_still_go(
+    harbor, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    lone = staff(harbor, "lone", "peer")  # no supervisor: the coordinator and the admin are told
+    real_send = EmailMessage.send
+    refused = harbor.user("admin").email
+
+    def send(self: Any, fail_silently: bool = False) -> int:
+        if self.to == [refused]:
+            raise OSError(f"refused: {refused}")
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", send)
+    with caplog.at_level(logging.ERROR, logger="alongside.safety"), django_capture_on_commit_callbacks(execute=True):
+        escalation = raise_concern(harbor, lone)
+    assert [m.to for m in mail.outbox] == [[harbor.user("coordinator").email]]
+    assert "safety alert not sent" in caplog.text and "OSError" in caplog.text and str(escalation.pk) in caplog.text
+    assert refused not in caplog.text and "thinking" not in caplog.text
+    # Both are recorded as told: the alert stands, the email is what failed (and is logged).
+    assert escalation.alerts.count() == 2
+
+
+def test_merging_two_records_moves_the_concerns_to_the_kept_one(harbor):
+    from alongside.people import services as people_services
+
+    keep, duplicate = person(harbor, "Robin"), person(harbor, "Robin B")
+    escalation = raise_concern(harbor, participant=duplicate)
+    people_services.participant_merge(acting_user=harbor.user("coordinator"), keep=keep, duplicate=duplicate)
+    escalation.refresh_from_db()
+    assert escalation.participant == keep
