@@ -64,6 +64,11 @@ EXEMPT = {
         "the person); another person's match answers like a missing one, tested in tests/matching/test_person_pages"
         for name in ("self_match", "self_plan", "self_change", "self_ics", "self_summary", "self_summary_pdf")
     },
+    **{
+        f"api:{name}": "public, read-only HSDS directory (P1 fields of public services, no tenant scope and no "
+        "token); a hidden service answers like a missing one, tested in tests/directory/test_hsds"
+        for name in ("hsds_service", "hsds_organization", "hsds_location")
+    },
 }
 
 

@@ -262,6 +262,8 @@ def program_create(request: HttpRequest, org_slug: str, payload: ProgramIn) -> A
 
 
 # Each capability's endpoints live in its own app and join the one API here.
+from alongside.directory.hsds_api import PUBLIC_ROUTE_PREFIX as HSDS_PREFIX  # noqa: E402
+from alongside.directory.hsds_api import router as hsds_router  # noqa: E402
 from alongside.matching.api import router as matching_router  # noqa: E402
 from alongside.people.api import router as people_router  # noqa: E402
 from alongside.people.api_referrals import router as referrals_router  # noqa: E402
@@ -269,6 +271,7 @@ from alongside.people.api_referrals import router as referrals_router  # noqa: E
 api.add_router("/", people_router)
 api.add_router("/", referrals_router)
 api.add_router("/", matching_router)
+api.add_router("/", hsds_router)  # public, read-only (no token): the directory as HSDS 3.0
 
 
 def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
@@ -279,6 +282,8 @@ def api_urls() -> tuple[list[URLPattern | URLResolver], str, str]:
             # "api-root" is Django Ninja's prefix marker: it only ever answers 404.
             if pattern.name in {"openapi-json", "openapi-view", "api-root"}:
                 public(pattern.callback)
+            elif str(pattern.pattern).startswith(HSDS_PREFIX):
+                public(pattern.callback)  # the public directory's HSDS routes: GET only, no token
             else:
                 api_endpoint(pattern.callback)
     return patterns, app_name, namespace

@@ -1,0 +1,153 @@
+"""``/api/v1/hsds/...``: the public directory as Open Referral HSDS 3.0 (mounted in alongside/api/api.py).
+
+Public and read-only: no token, GET only, public (P1) fields only (see ``directory.hsds``). The
+routes under ``hsds/`` are the API's only public operations; ``alongside.api.api.api_urls`` declares
+them public for the policy walk, and tests/api/test_openapi.py checks they are GET-only and the rest
+still need a bearer token.
+
+Paging as HSDS defines it: ``page`` (from 1) and ``per_page``; the answer is ``{total_items,
+total_pages, page_number, size, first_page, last_page, empty, contents}``. Filters where HSDS defines
+them: ``search`` (name or description), ``modified_after`` and ``organization_id`` for services;
+``search`` for organizations and locations. Bad input is a 400 in the API's error shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import AfterValidator, Field, StringConstraints
+
+from alongside.api.schemas import ErrorOut, no_nul
+from alongside.directory import hsds
+
+PUBLIC_ROUTE_PREFIX = "hsds/"
+
+router = Router(tags=["hsds"], auth=None)
+
+Search = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(no_nul)]
+
+
+class HsdsPageParams(Schema):
+    page: int = Field(default=1, ge=1, le=2**31 - 1, description="The page number, from 1.")
+    per_page: int = Field(default=50, ge=1, le=settings.API_MAX_PAGE_SIZE, description="Items per page.")
+    search: Search = Field(default="", description="Words in the name or description.")
+
+
+class ServiceParams(HsdsPageParams):
+    modified_after: datetime | None = Field(
+        default=None, description="Only services changed after this moment (ISO 8601; UTC when no offset)."
+    )
+    organization_id: UUID | None = Field(default=None, description="Only this organization's services.")
+
+
+class HsdsPage(Schema):
+    total_items: int
+    total_pages: int
+    page_number: int
+    size: int
+    first_page: bool
+    last_page: bool
+    empty: bool
+    contents: list[dict[str, Any]]
+
+
+def _page(items: Sequence[Any], params: HsdsPageParams, build: Any = None) -> dict[str, Any]:
+    total = len(items)
+    start = (params.page - 1) * params.per_page
+    chosen = list(items[start : start + params.per_page]) if start < total else []
+    contents = [build(item) for item in chosen] if build else chosen
+    total_pages = math.ceil(total / params.per_page)
+    return {
+        "total_items": total,
+        "total_pages": total_pages,
+        "page_number": params.page,
+        "size": len(contents),
+        "first_page": params.page == 1,
+        "last_page": params.page >= total_pages,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def _matches(obj: dict[str, Any], words: str) -> bool:
+    text = f"{obj.get('name', '')} {obj.get('description', '')}".lower()
+    return words.lower() in text
+
+
+@router.get(
+    "/hsds/services",
+    response={200: HsdsPage},
+    auth=None,
+    summary="Public services (HSDS 3.0): groups, mentorship programs and warm lines",
+)
+def hsds_services(request: HttpRequest, params: Query[ServiceParams]) -> Any:
+    modified_after = params.modified_after
+    if modified_after is not None and modified_after.tzinfo is None:
+        modified_after = modified_after.replace(tzinfo=UTC)
+    sources = hsds.load_sources(
+        search=params.search, modified_after=modified_after, organization_id=params.organization_id
+    )
+    return _page(hsds.service_rows(sources), params, lambda row: hsds.service_for(row[2], full=False))
+
+
+@router.get(
+    "/hsds/services/{service_id}",
+    response={200: dict[str, Any], 404: ErrorOut},
+    auth=None,
+    summary="One public service, fully nested (HSDS 3.0)",
+)
+def hsds_service(request: HttpRequest, service_id: UUID) -> Any:
+    sources = hsds.load_sources()
+    for _, row_id, row in hsds.service_rows(sources):
+        if row_id == str(service_id):
+            return hsds.service_for(row, full=True)
+    raise Http404
+
+
+@router.get("/hsds/organizations", response={200: HsdsPage}, auth=None, summary="Organizations (HSDS 3.0)")
+def hsds_organizations(request: HttpRequest, params: Query[HsdsPageParams]) -> Any:
+    found = hsds.organizations(hsds.load_sources())
+    if params.search:
+        found = [o for o in found if _matches(o, params.search)]
+    return _page(found, params)
+
+
+@router.get(
+    "/hsds/organizations/{organization_id}",
+    response={200: dict[str, Any], 404: ErrorOut},
+    auth=None,
+    summary="One organization (HSDS 3.0)",
+)
+def hsds_organization(request: HttpRequest, organization_id: UUID) -> Any:
+    found = hsds.organizations(hsds.load_sources(organization_id=organization_id))
+    if not found:
+        raise Http404
+    return found[0]
+
+
+@router.get("/hsds/locations", response={200: HsdsPage}, auth=None, summary="Public locations (HSDS 3.0)")
+def hsds_locations(request: HttpRequest, params: Query[HsdsPageParams]) -> Any:
+    found = hsds.locations(hsds.load_sources())
+    if params.search:
+        found = [loc for loc in found if _matches(loc, params.search)]
+    return _page(found, params)
+
+
+@router.get(
+    "/hsds/locations/{location_id}",
+    response={200: dict[str, Any], 404: ErrorOut},
+    auth=None,
+    summary="One public location (HSDS 3.0)",
+)
+def hsds_location(request: HttpRequest, location_id: UUID) -> Any:
+    for location in hsds.locations(hsds.load_sources()):
+        if location["id"] == str(location_id):
+            return location
+    raise Http404
