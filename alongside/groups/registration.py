@@ -514,15 +514,6 @@ def session_remind(*, group: Group, key: str, now: datetime, dry_run: bool = Fal
     addresses = [(r, email_for(r, now=now)) for r in people]
     addresses = [(r, to) for r, to in addresses if to]
     if dry_run:
-        from alongside.groups.models import Session
-
-        existing = None
-        try:
-            existing = Session.objects.filter(organisation=group.organisation_id, group=group, pk=key).first()
-        except ValidationError:
-            existing = None
-        if existing is not None and existing.reminded_at is not None:
-            return summary
         return RemindSummary(sessions=1, emails=len(addresses))
     with transaction.atomic():
         session = session_for(group=group, key=key)

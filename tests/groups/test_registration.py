@@ -314,3 +314,37 @@ def test_staff_registration_emails_only_with_consent_and_safety(
     with django_capture_on_commit_callbacks(execute=True):
         reg.register_staff(acting_user=coordinator, group=group, participant=ok)
     assert [m.to for m in mail.outbox] == [["okay@example.org"]]
+
+
+# --- Staff pages ---------------------------------------------------------------------------------
+
+
+def test_staff_registration_pages(harbor: Any, login_as: Any, outsider: Any) -> None:
+    from django.urls import reverse
+
+    with tenant_scope(harbor.organisation):
+        group = reg_group(harbor, capacity=1)
+        alex = person(harbor, "Alex Rivera", email="alex@example.org")
+        first = reg.register_public(group=group, first_name="Ana", email="ana-page@example.org").registration
+    slug = harbor.organisation.slug
+    listing = reverse("groups:registration_list", args=[slug, group.pk])
+    client = login_as(harbor.user("coordinator"))
+    html = client.get(listing).content.decode()
+    assert "Ana" in html and "Alex Rivera" in html
+    assert client.post(listing, {"participant": ""}).status_code == 400
+    assert client.post(listing, {"participant": "not-a-person"}).status_code == 400
+    assert client.post(listing, {"participant": str(alex.pk)}).status_code == 302
+    with tenant_scope(harbor.organisation):
+        alex_reg = Registration.objects.get(participant=alex)
+    assert alex_reg.status == RegistrationStatus.WAITLISTED
+    # The contact details are a logged read.
+    detail = reverse("groups:registration_detail", args=[slug, group.pk, first.pk])
+    assert "ana-page@example.org" in client.get(detail).content.decode()
+    assert AuditEvent.objects.filter(action="registration.view", object_id=str(first.pk)).exists()
+    # Cancelling promotes Alex.
+    cancel = reverse("groups:registration_cancel", args=[slug, group.pk, first.pk])
+    assert client.post(cancel).status_code == 302
+    alex_reg.refresh_from_db()
+    assert alex_reg.status == RegistrationStatus.REGISTERED
+    for user, expected in [(harbor.user("peer"), 403), (harbor.user("funder"), 403), (outsider, 404)]:
+        assert login_as(user).get(listing).status_code == expected
