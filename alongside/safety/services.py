@@ -221,7 +221,8 @@ def _alert(escalation: Escalation, reporter: User, now: datetime) -> None:
 def _alert_message(escalation: Escalation, reporter: User, to: User, link: str) -> EmailMessage:
     """The email says that a concern was raised, by whom, and where to read it: never what it says
     (email is not a place for P3 text)."""
-    with translation.override(to.language or settings.LANGUAGE_CODE):
+    zone = ZoneInfo(escalation.organisation.timezone)
+    with translation.override(to.language or settings.LANGUAGE_CODE), timezone.override(zone):
         subject = _("Safety concern raised by %(name)s") % {"name": reporter.display_name}
         body = render_to_string(
             "safety/email_alert.txt",
@@ -231,7 +232,7 @@ def _alert_message(escalation: Escalation, reporter: User, to: User, link: str) 
                 "recipient": to,
                 "organisation": escalation.organisation,
                 "link": link,
-                "raised_at": timezone.localtime(escalation.raised_at, ZoneInfo(escalation.organisation.timezone)),
+                "raised_at": escalation.raised_at,
             },
         )
     return EmailMessage(subject=subject, body=body, to=[to.email])

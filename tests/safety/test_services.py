@@ -427,3 +427,13 @@ def test_merging_two_records_moves_the_concerns_to_the_kept_one(harbor):
     people_services.participant_merge(acting_user=harbor.user("coordinator"), keep=keep, duplicate=duplicate)
     escalation.refresh_from_db()
     assert escalation.participant == keep
+
+
+def test_the_alert_gives_the_time_in_the_organisations_time_zone(harbor, django_capture_on_commit_callbacks):
+    harbor.organisation.timezone = "America/Los_Angeles"
+    harbor.organisation.save(update_fields=["timezone"])
+    with django_capture_on_commit_callbacks(execute=True):
+        escalation = raise_concern(harbor)
+    local = timezone.localtime(escalation.raised_at, ZoneInfo("America/Los_Angeles"))
+    assert local.strftime("%H:%M") in mail.outbox[0].body
+    assert timezone.localtime(escalation.raised_at, ZoneInfo("UTC")).strftime("%H:%M") not in mail.outbox[0].body
