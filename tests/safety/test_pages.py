@@ -184,3 +184,10 @@ def test_the_raise_page_can_start_with_the_person_chosen_only_within_scope(harbo
     for wanted in (str(stranger.pk), "nonsense"):
         options = select(f"?participant={wanted}")
         assert options.count(" selected") == 1 and 'value="" selected' in options and str(stranger.pk) not in options
+
+
+def test_times_on_the_page_are_in_the_organisations_time_zone(harbor, login_as):
+    escalation = raise_concern(harbor)
+    text = login_as(harbor.user("peer")).get(url("escalation", harbor, escalation.pk)).content.decode()
+    due = text.split('id="followups-h"')[1].split("</section>")[0]
+    assert ", 10:00</time>" in due and harbor.organisation.timezone in due
