@@ -23,7 +23,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Lower
 
 from alongside.directory.models import (
     ACCESS_BITS,
@@ -291,14 +292,20 @@ def _load(pairs: Sequence[tuple[Any, float | None]]) -> list[Hit]:
 
 def online(filters: Filters, *, timezone: str = "", now: datetime | None = None) -> tuple[list[Hit], int]:
     """Online and by-phone listings (no venue), found by language and time zone: those in the
-    searcher's time zone first, then by name. At most ONLINE_LIMIT, and how many there are."""
+    searcher's time zone first, then by name. At most ONLINE_LIMIT, and how many there are (two
+    queries; "open now" reads the warm lines' hours instead, which are few)."""
     queryset = filtered(Listing.objects.filter(is_online=True, is_in_person=False), filters)
-    rows = list(queryset.values_list("id", "name", "timezone", "weekly"))
     if filters.open_now:
         moment = now or datetime.now(tz=ZoneInfo("UTC"))
-        rows = [row for row in rows if is_open(row[3], row[2], moment)]
-    rows.sort(key=lambda row: (bool(timezone) and row[2] != timezone, row[1].lower(), str(row[0])))
-    return _load([(row[0], None) for row in rows[:ONLINE_LIMIT]]), len(rows)
+        rows = [
+            row for row in queryset.values_list("id", "name", "timezone", "weekly") if is_open(row[3], row[2], moment)
+        ]
+        rows.sort(key=lambda row: (bool(timezone) and row[2] != timezone, row[1].lower(), str(row[0])))
+        return _load([(row[0], None) for row in rows[:ONLINE_LIMIT]]), len(rows)
+    elsewhere = Case(When(timezone=timezone, then=Value(0)), default=Value(1), output_field=IntegerField())
+    page = list(queryset.annotate(_elsewhere=elsewhere).order_by("_elsewhere", Lower("name"), "id")[:ONLINE_LIMIT])
+    count = len(page) if len(page) < ONLINE_LIMIT else queryset.count()
+    return [Hit(listing) for listing in page], count
 
 
 def search(
@@ -312,7 +319,8 @@ def search(
     now: datetime | None = None,
     per_page: int = PER_PAGE,
 ) -> Results:
-    """Near-me search: four queries whatever the page (nearby ids, the page's rows, online ids and rows)."""
+    """Near-me search: at most four queries whatever the page or the number of results (nearby
+    ids, the page's rows, the online section and its count)."""
     if radius_miles not in RADII_MILES:
         raise ValueError(f"radius must be one of {RADII_MILES}")
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):

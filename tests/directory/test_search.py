@@ -225,10 +225,11 @@ def test_pages_and_bad_input() -> None:
 @pytest.mark.django_db
 def test_query_count_is_the_same_on_every_page(django_assert_num_queries: Any) -> None:
     here = (43.66, -70.26)
-    make(*[listing(here[0], here[1] + i * 0.001) for i in range(50)], listing(None, None))
+    make(*[listing(here[0], here[1] + i * 0.001) for i in range(50)], *[listing(None, None) for _ in range(25)])
     for page in (1, 2, 3):
-        with django_assert_num_queries(4):
-            search(*here, page=page, now=NOW)
+        with django_assert_num_queries(4):  # nearby ids, the page's rows, the online section, its count
+            results = search(*here, page=page, now=NOW)
+        assert (results.page, results.online_count, len(results.online)) == (page, 25, 20)
 
 
 def test_haversine_is_what_the_search_measures() -> None:
