@@ -28,13 +28,14 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language_info
 
 from alongside.accounts.models import Organisation, Program, Site
@@ -49,7 +50,6 @@ TAXONOMY_ID = str(uuid.uuid5(NAMESPACE, "taxonomy:alongside"))
 HSDS_VERSION = "3.0"
 
 SERVICE_STATUS = {GroupStatus.ACTIVE: "active", GroupStatus.PAUSED: "temporarily closed", GroupStatus.ENDED: "inactive"}
-FORMAT_LABELS = {c.value: str(c.label) for c in GroupFormat}
 
 
 def derived_id(*parts: Any) -> str:
@@ -68,8 +68,19 @@ def _drop_empty(obj: dict[str, Any]) -> dict[str, Any]:
 # --- The taxonomy -------------------------------------------------------------------------------
 
 
+@cache
 def _terms() -> dict[str, tuple[str, str]]:
-    """code → (name, description) of every Alongside taxonomy term."""
+    """code → (name, description) of every Alongside taxonomy term, in English (the export's language)."""
+    with translation.override("en"):
+        return _english_terms()
+
+
+def _format_label(code: str) -> str:
+    with translation.override("en"):
+        return str(GroupFormat(code).label) if code in GroupFormat.values else code
+
+
+def _english_terms() -> dict[str, tuple[str, str]]:
     terms: dict[str, tuple[str, str]] = {"peer-run": ("Peer-run", "Run by people with lived experience.")}
     for prefix, choices, what in (
         ("audience", Audience, "Who it is for"),
@@ -216,7 +227,7 @@ def schedule(item: Schedule, group: Group) -> dict[str, Any]:
             "opens_at": f"{start:%H:%M}",
             "closes_at": f"{end:%H:%M}",
             "timezone": _utc_offset_hours(group.timezone, item.start_date, item.start_time),
-            "attending_type": FORMAT_LABELS.get(group.format),
+            "attending_type": _format_label(group.format),
             "notes": f"Times are local time in {group.timezone}.",
         }
     )
@@ -422,6 +433,13 @@ def load_sources(
             groups = groups.filter(organisation_id=organization_id)
             programs = programs.filter(organisation_id=organization_id)
         return Sources(list(groups.order_by("name", "id")), list(programs.order_by("name", "id")))
+
+
+def find_service(service_id: uuid.UUID) -> Group | Program | None:
+    """The public group or program with this id (None when there is none, or it is not public)."""
+    with unscoped("the HSDS API is public and spans organisations; it reads public fields only"):
+        group = public_groups().filter(pk=service_id).first()
+        return group if group is not None else public_programs().filter(pk=service_id).first()
 
 
 def services(sources: Sources, *, full: bool) -> list[dict[str, Any]]:

@@ -104,11 +104,10 @@ def hsds_services(request: HttpRequest, params: Query[ServiceParams]) -> Any:
     summary="One public service, fully nested (HSDS 3.0)",
 )
 def hsds_service(request: HttpRequest, service_id: UUID) -> Any:
-    sources = hsds.load_sources()
-    for _, row_id, row in hsds.service_rows(sources):
-        if row_id == str(service_id):
-            return hsds.service_for(row, full=True)
-    raise Http404
+    row = hsds.find_service(service_id)
+    if row is None:
+        raise Http404
+    return hsds.service_for(row, full=True)
 
 
 @router.get("/hsds/organizations", response={200: HsdsPage}, auth=None, summary="Organizations (HSDS 3.0)")

@@ -251,3 +251,10 @@ def test_weekly_days_reads_only_every_week_rules() -> None:
     assert feeds.weekly_days("FREQ=WEEKLY;INTERVAL=2;BYDAY=MO") is None
     assert feeds.weekly_days("FREQ=MONTHLY;BYDAY=1MO") is None
     assert feeds.weekly_days("FREQ=WEEKLY") is None
+
+
+def test_the_directory_page_advertises_the_feed(client: Client) -> None:
+    response = client.get("/directory/")
+    assert response.status_code == 200
+    link = '<link rel="alternate" type="application/json" title="Meetings Feed" href="/directory/meeting-guide.json">'
+    assert link in response.content.decode()
