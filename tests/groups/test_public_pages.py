@@ -63,6 +63,7 @@ def test_page_shows_public_facts_and_json_ld_without_the_link(harbor: Any) -> No
     assert response.status_code == 200
     assert "Online Circle" in html and "We listen." in html and "Peer" in html  # facilitator's first name only
     assert "Peer Harbor" not in html
+    assert "English" in html
     assert LINK not in html
     assert "This is not a crisis service" in html
     assert "<script>alert(1)</script>" not in html
@@ -102,16 +103,16 @@ def test_register_then_own_page_shows_the_link_then_cancel_promotes(harbor: Any)
     group = online_group(harbor)
     client = Client()
     response = client.post(page(group), {"first_name": "Ana", "email": "ana@example.org"})
-    assert response.status_code == 200
-    own = re.search(r'href="(/directory/groups/[^"]+/registration/[^"]+/)"', response.content.decode())
+    assert response.status_code == 302 and response["Location"].endswith("?new=1")
+    own = re.match(r"(/directory/groups/[^?]+/registration/[^/]+/)", response["Location"])
     assert own is not None
-    html = client.get(own.group(1)).content.decode()
-    assert LINK in html and "you have a place" in html
+    html = client.get(response["Location"]).content.decode()
+    assert LINK in html and "you have a place" in html and "This page is your own link" in html
     assert client.get(own.group(1))["Cache-Control"].startswith("no-store")
     # Full now: the page offers the waitlist; the next person waits and does not see the link.
     assert "Join the waitlist" in client.get(page(group)).content.decode()
     other = Client().post(page(group), {"first_name": "Ben", "email": "ben@example.org"})
-    ben_link = re.search(r'href="(/directory/groups/[^"]+/registration/[^"]+/)"', other.content.decode())
+    ben_link = re.match(r"(/directory/groups/[^?]+/registration/[^/]+/)", other["Location"])
     assert ben_link is not None
     ben_html = Client().get(ben_link.group(1)).content.decode()
     assert LINK not in ben_html and "first on the waitlist" in ben_html
@@ -120,6 +121,15 @@ def test_register_then_own_page_shows_the_link_then_cancel_promotes(harbor: Any)
     assert LINK in Client().get(ben_link.group(1)).content.decode()
     with scopes_disabled():
         assert Registration.objects.get(first_name="Ben").status == RegistrationStatus.REGISTERED
+
+
+def test_registering_again_says_so_without_a_link(harbor: Any) -> None:
+    group = online_group(harbor, capacity=5)
+    assert Client().post(page(group), {"first_name": "Ana", "email": "ana@example.org"}).status_code == 302
+    again = Client().post(page(group), {"first_name": "Ana", "email": "ANA@example.org"})
+    assert again.status_code == 200
+    html = again.content.decode()
+    assert "already on the list" in html and "/registration/" not in html
 
 
 def test_unknown_token_is_a_neutral_404(harbor: Any) -> None:
@@ -169,7 +179,7 @@ def test_register_form_bad_input(harbor: Any, data: dict[str, str], field: str) 
     assert f'id="id_{field}_error"' in html
     with scopes_disabled():
         assert not Registration.objects.exists()
-    assert Client().post(page(group), good).status_code == 200
+    assert Client().post(page(group), good).status_code == 302
 
 
 def test_honeypot_and_rate_limit(harbor: Any) -> None:
@@ -181,7 +191,7 @@ def test_honeypot_and_rate_limit(harbor: Any) -> None:
         assert not Registration.objects.exists()
     client = Client()
     for i in range(reg_limit() - 1):
-        assert client.post(page(group), {"first_name": f"P{i}", "email": f"p{i}@example.org"}).status_code == 200
+        assert client.post(page(group), {"first_name": f"P{i}", "email": f"p{i}@example.org"}).status_code == 302
     assert client.post(page(group), {"first_name": "Late", "email": "late@example.org"}).status_code == 429
 
 

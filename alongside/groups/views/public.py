@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods
 
@@ -93,6 +93,14 @@ def first_name(user: Any) -> str:
     return name.split(" ")[0] if name else ""
 
 
+def language_name(code: str) -> str:
+    """The language's name in the reader's language ("Spanish", "español"), else the code."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
 def join_details_public(group: Group) -> bool:
     return group.joining == Joining.DROP_IN and group.join_details_public
 
@@ -131,10 +139,7 @@ def group_json_ld(request: HttpRequest, group: Group, upcoming: list[Occurrence]
         interval = int(parts.get("INTERVAL", "1"))
         days = [d[-2:] for d in parts.get("BYDAY", "").split(",") if d]
         end = (
-            (
-                datetime.combine(schedule.start_date, schedule.start_time)
-                + timedelta(minutes=schedule.duration_minutes)
-            )
+            (datetime.combine(schedule.start_date, schedule.start_time) + timedelta(minutes=schedule.duration_minutes))
             .time()
             .strftime("%H:%M")
         )
@@ -219,6 +224,7 @@ def _group_page(
         "site": group.site if group.format in (GroupFormat.IN_PERSON, GroupFormat.HYBRID) else None,
         "online": group.format in (GroupFormat.ONLINE, GroupFormat.HYBRID, GroupFormat.PHONE),
         "join_public": join_details_public(group),
+        "language": language_name(group.language),
         "topics": _labels(group.topics, Topic),
         "communities": _labels(group.communities, Community),
         "accessibility": _labels(group.accessibility, Accessibility),
@@ -259,20 +265,13 @@ def public_group(request: HttpRequest, org_slug: str, group_slug: str) -> HttpRe
                 add_service_errors(form, exc)
             else:
                 _count(key)
-                response = render(
-                    request,
-                    "groups/public/thanks.html",
-                    {
-                        "group": group,
-                        "result": result,
-                        "link": reverse("groups:registration_own", args=[organisation.slug, group.slug, result.token])
-                        if result.token
-                        else "",
-                    },
-                )
-                response["Cache-Control"] = "no-store, private"
-                response["X-Robots-Tag"] = "noindex, nofollow"
-                return response
+                if result.duplicate:
+                    response = render(request, "groups/public/thanks.html", {"group": group, "result": result})
+                    response["Cache-Control"] = "no-store, private"
+                    return response
+                # Post/redirect/get: the person lands on their own page, whose address is their link.
+                own = reverse("groups:registration_own", args=[organisation.slug, group.slug, result.token])
+                return redirect(own + "?new=1")
         return _group_page(request, organisation, group, form=form, status=400)
 
 
@@ -311,6 +310,7 @@ def registration_own(request: HttpRequest, org_slug: str, group_slug: str, token
                 "site": group.site if group.format in (GroupFormat.IN_PERSON, GroupFormat.HYBRID) else None,
                 "upcoming": upcoming[:SESSIONS_SHOWN],
                 "confirm_cancel": request.GET.get("cancel") == "1",
+                "new": request.GET.get("new") == "1",
             },
         )
 
