@@ -84,6 +84,13 @@ ACTION_WORDS = {
 }
 
 
+def own_open(org: OrgContext, limit: int = 20) -> list[Escalation]:
+    """The person's own open concerns, newest first, so a peer without the list can get back to
+    them (no P3 loaded)."""
+    qs = Escalation.objects.filter(organisation=org.organisation, raised_by=org.user, closed_at__isnull=True)
+    return list(qs.select_related("participant").defer("summary", "outcome_notes").order_by("-raised_at")[:limit])
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     at: datetime

@@ -37,7 +37,7 @@ def escalation_raise(request: HttpRequest, org: OrgContext) -> HttpResponse:
         if _is_uuid(wanted) and participants.filter(pk=wanted).exists():
             initial["participant"] = wanted
         form = RaiseForm(participants=participants, initial=initial)
-        return render(request, "safety/raise.html", {"org": org, "form": form})
+        return render(request, "safety/raise.html", {"org": org, "form": form, "own": selectors.own_open(org)})
     form = RaiseForm(request.POST, participants=participants)
     if form.is_valid():
         try:
@@ -53,7 +53,8 @@ def escalation_raise(request: HttpRequest, org: OrgContext) -> HttpResponse:
         else:
             messages.success(request, _("Thank you for raising this. The steps below will guide you."))
             return _to_page(org, escalation)
-    return render(request, "safety/raise.html", {"org": org, "form": form}, status=400)
+    context = {"org": org, "form": form, "own": selectors.own_open(org)}
+    return render(request, "safety/raise.html", context, status=400)
 
 
 def _is_uuid(value: str) -> bool:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from alongside.audit.models import AuditEvent
+from alongside.safety import services
 from alongside.safety.models import Escalation, EscalationChecklist, FollowUp
 from tests.conftest import ROLES
 from tests.safety.helpers import SUMMARY, person, raise_concern, staff
@@ -191,3 +192,16 @@ def test_times_on_the_page_are_in_the_organisations_time_zone(harbor, login_as):
     text = login_as(harbor.user("peer")).get(url("escalation", harbor, escalation.pk)).content.decode()
     due = text.split('id="followups-h"')[1].split("</section>")[0]
     assert ", 10:00</time>" in due and harbor.organisation.timezone in due
+
+
+def test_a_peer_finds_their_own_open_concerns_on_the_raise_page(harbor, login_as):
+    mine = raise_concern(harbor)
+    closed = raise_concern(harbor, summary="closed one")
+    with scopes_disabled():
+        services.escalation_record_outcome(acting_user=harbor.user("peer"), escalation=closed, outcome="declined")
+        services.escalation_close(acting_user=harbor.user("supervisor"), escalation=closed)
+    someone_elses = raise_concern(harbor, staff(harbor, "other", "peer"), summary="not mine")
+    text = login_as(harbor.user("peer")).get(url("raise", harbor)).content.decode()
+    assert url("escalation", harbor, mine.pk) in text
+    assert url("escalation", harbor, closed.pk) not in text and url("escalation", harbor, someone_elses.pk) not in text
+    assert SUMMARY not in text
