@@ -165,6 +165,7 @@ register(
 
 # Each capability registers its own routes in its tests package.
 from tests.groups import routes_running  # noqa: E402, F401
+from tests.groups import routes_staff as groups_routes_staff  # noqa: E402, F401
 from tests.matching import routes_api as matching_routes_api  # noqa: E402, F401
 from tests.matching import routes_mentorship, routes_pages  # noqa: E402, F401
 from tests.people import (  # noqa: E402, F401

@@ -13,6 +13,27 @@ public = "directory/groups/<slug:org_slug>/<slug:group_slug>/"
 urlpatterns: list[URLPattern] = []
 
 # --- Staff: groups, schedules, sessions, agreements, calendar feeds (views/staff.py) -------------
+from alongside.groups.views import staff as staff_views  # noqa: E402
+
+group = groups + "<uuid:group_id>/"
+urlpatterns += [
+    path(groups, staff_views.group_list, name="group_list"),
+    path(groups + "new/", staff_views.group_create, name="group_create"),
+    path(groups + "calendar/", staff_views.calendar_subscribe, name="calendar_subscribe"),
+    path(group, staff_views.group_detail, name="group_detail"),
+    path(group + "edit/", staff_views.group_edit, name="group_edit"),
+    path(group + "status/", staff_views.group_status, name="group_status"),
+    path(group + "agreement/", staff_views.agreement_publish, name="agreement_publish"),
+    path(group + "schedules/new/", staff_views.schedule_add, name="schedule_add"),
+    path(group + "schedules/<uuid:schedule_id>/edit/", staff_views.schedule_edit, name="schedule_edit"),
+    path(group + "schedules/<uuid:schedule_id>/end/", staff_views.schedule_end, name="schedule_end"),
+    path(group + "sessions/new/", staff_views.session_add, name="session_add"),
+    path(group + "sessions/<str:key>/cancel/", staff_views.session_cancel, name="session_cancel"),
+    path(group + "sessions/<str:key>/move/", staff_views.session_move, name="session_move"),
+    path(group + "sessions/<str:key>/reinstate/", staff_views.session_reinstate, name="session_reinstate"),
+    path(public + "calendar.ics", staff_views.public_calendar, name="public_calendar"),
+    path("calendars/groups/<str:token>.ics", staff_views.facilitator_calendar, name="facilitator_calendar"),
+]
 
 # --- Registration, the public group page, the roster, feedback, letters (views/public.py,
 # views/registrations.py, views/roster.py) -----------------------------------------------------

@@ -23,11 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -37,6 +35,10 @@ from django.utils.translation import gettext as _
 
 from alongside.accounts.models import Membership, Role, User
 from alongside.audit.services import record
+from alongside.core.ics import ics_domain
+from alongside.core.ics import ics_escape as _ics_escape
+from alongside.core.ics import ics_fold as _ics_fold
+from alongside.core.ics import ics_time as _ics_time
 from alongside.matching import services as matching_services
 from alongside.matching.models import (
     GOING_ON_STATUSES,
@@ -417,40 +419,6 @@ def upcoming_session_cancelled(*, acting_user: User | None, match: Match) -> Nex
     if ns is None or ns.is_cancelled or ns.ends_at <= now:
         return None
     return _cancel(acting_user, ns, now)
-
-
-def _ics_escape(value: str) -> str:
-    """TEXT value escaping (RFC 5545 §3.3.11)."""
-    return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
-
-
-def _ics_fold(line: str) -> str:
-    """Lines longer than 75 octets are folded (RFC 5545 §3.1), never inside a UTF-8 character."""
-    encoded = line.encode("utf-8")
-    if len(encoded) <= 75:
-        return line
-    parts: list[str] = []
-    current = ""
-    limit = 75
-    for char in line:
-        if len((current + char).encode("utf-8")) > limit:
-            parts.append(current)
-            current = char
-            limit = 74  # continuation lines begin with a space
-        else:
-            current += char
-    parts.append(current)
-    return "\r\n ".join(parts)
-
-
-def _ics_time(moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo("UTC")).strftime("%Y%m%dT%H%M%SZ")
-
-
-def ics_domain() -> str:
-    return urlsplit(getattr(settings, "SITE_URL", "") or "").hostname or "alongside.invalid"
 
 
 def meeting_words(mode: str) -> str:

@@ -26,6 +26,7 @@ NAV: list[tuple[str, str | tuple[str, ...] | None, Any]] = [
     ("people:partner_list", "partners.view", _("Partners")),
     ("matching:waiting_overview", "matching.view", _("Waiting list")),
     ("matching:peer_requests", "matching.respond", _("Requests for you")),
+    ("groups:group_list", "groups.view", _("Groups")),
     ("workforce:wellbeing_team", "wellbeing.view_team", _("Team wellbeing")),
     ("safety:list", "safety.view", _("Safety concerns")),
     ("safety:raise", "safety.raise", _("Raise a safety concern")),
