@@ -176,6 +176,8 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     note = EncryptedTextField(_("note"), blank=True, default="")  # P3
+    # When ``alongside safety remind`` told the assignee it is due (once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[models.Manager[FollowUp]] = tenant_manager()
 

@@ -340,6 +340,46 @@ def followup_done(*, acting_user: User, followup: FollowUp, note: Any = "") -> F
     return followup
 
 
+# --- Reminders (``alongside safety remind``, hourly) ------------------------------------------------
+
+
+def followups_remind(*, organisation: Organisation, now: datetime | None = None) -> int:
+    """Email the assignee of each follow-up that is due (open, of an open concern, not reminded
+    yet), once; how many were reminded. Each follow-up is claimed with a conditional update, so
+    two runs at once never remind twice. The email names no one and says nothing of the concern."""
+    moment = now or timezone.now()
+    due = FollowUp.objects.filter(
+        organisation=organisation,
+        done_at__isnull=True,
+        reminded_at__isnull=True,
+        due_at__lte=moment,
+        escalation__closed_at__isnull=True,
+    ).select_related("assigned_to", "escalation")
+    reminded = 0
+    for followup in due:
+        with transaction.atomic():
+            claimed = FollowUp.objects.filter(
+                organisation=organisation, pk=followup.pk, reminded_at__isnull=True
+            ).update(reminded_at=moment)
+            if not claimed:
+                continue
+            record(None, "escalation_followup.remind", followup)
+            to = followup.assigned_to
+            if to.email and to.is_active:
+                path = reverse("safety:escalation", args=[organisation.slug, followup.escalation_id])
+                link = settings.SITE_URL + path
+                zone = ZoneInfo(organisation.timezone)
+                with translation.override(to.language or settings.LANGUAGE_CODE), timezone.override(zone):
+                    subject = _("A safety follow-up is due")
+                    body = render_to_string(
+                        "safety/email_followup.txt",
+                        {"recipient": to, "followup": followup, "organisation": organisation, "link": link},
+                    )
+                _send_after_commit(EmailMessage(subject=subject, body=body, to=[to.email]), followup.escalation_id)
+            reminded += 1
+    return reminded
+
+
 # --- The organisation's checklist ---------------------------------------------------------------
 
 
