@@ -202,9 +202,31 @@ def reg_limit() -> int:
 
 
 def test_in_person_page_shows_the_address_and_cancellations(harbor: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alongside.groups.models import Session, SessionStatus
+    from alongside.groups.schedules import occurrences
+
     with scopes_disabled():
         group = make_group(harbor, "Street Circle")
-        make_schedule(group, start_date=__import__("datetime").date(2026, 1, 6))
+        make_schedule(group)
+        now = timezone.now()
+        nxt = occurrences(group, now, now + timedelta(days=14))[0]
+        Session.objects.create(
+            organisation=harbor.organisation,
+            group=group,
+            schedule_id=nxt.schedule_id,
+            original_start=nxt.original_start,
+            starts_at=nxt.starts_at,
+            ends_at=nxt.ends_at,
+            status=SessionStatus.CANCELLED,
+            change_note="Room closed for repairs",
+        )
     html = Client().get(page(group)).content.decode()
     assert "1 Main Street" in html and "Springfield" in html
-    assert json_ld(html)["location"]["address"]["addressLocality"] == "Springfield"
+    assert "<del>" in html and "Cancelled" in html and "Room closed for repairs" in html
+    data = json_ld(html)
+    assert data["location"]["address"]["addressLocality"] == "Springfield"
+    assert data["subEvent"][0]["eventStatus"] == "https://schema.org/EventCancelled"

@@ -166,3 +166,22 @@ def test_attendance_letter(setup: Any, login_as: Any) -> None:
     none = reverse("groups:registration_letter", args=[t.organisation.slug, group.pk, ben.pk])
     assert login_as(t.user("coordinator")).post(none).status_code == 302
     assert AuditEvent.objects.filter(action="registration.attendance_letter").count() == 2
+
+
+def test_roster_page_queries_do_not_grow_with_the_group(setup: Any, login_as: Any) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    t, group, key = setup["t"], setup["group"], setup["keys"][0]
+    client = login_as(t.user("peer"))
+    client.get(roster_url(t, group, key))  # materialise the session row first
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(roster_url(t, group, key)).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = queries()
+    with tenant_scope(t.organisation):
+        for name in ("Dee", "Eli", "Fay", "Gus"):
+            reg.register_public(group=group, first_name=name, email=f"{name}@example.org")
+    assert queries() == before
