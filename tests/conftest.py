@@ -2,11 +2,18 @@
 
 Two organisations, ``harbor`` and ``riverbend``, each with one person per role. ``outsider`` is
 riverbend's admin: every test of a harbor object also asks what the outsider gets (404).
+
+The suite runs in several processes at once (pytest-xdist, ``make test``). pytest-django gives each
+worker its own test database; anything else a test names outside its own process (a database of its
+own, Redis keys, a port) takes ``worker_tag()`` or a fresh name, and files go under ``tmp_path``.
+Hypothesis keeps its example database in ``.hypothesis/`` and shares it safely: each property test
+runs in one worker only, and examples are written to a temporary file and renamed into place.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +28,34 @@ from alongside.core.testing import verified_client
 
 PASSWORD = "correct horse battery staple"
 ROLES = [r.value for r in Role]
+
+
+def worker_tag() -> str:
+    """A name part unique to this test process: the xdist worker (``gw0``, ``gw1``; ``main`` when not
+    parallel) and the process id, so neither another worker nor another run on the machine shares it."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--dist loadgroup`` (``make test``) runs the tests marked ``xdist_group("name")`` on one worker.
+
+    pytest-xdist 3.8 tells its scheduler by appending ``@name`` to those tests' node ids, which pytest
+    9.2's structured node ids silently ignore (pytest-xdist#1386): the tests would be spread like
+    ``--dist load``. Until xdist is fixed the suffix goes on here, and collection stops if it cannot."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers under --dist loadgroup
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        marks = item.iter_markers("xdist_group")
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+        if not names or item.nodeid.rfind("@") > item.nodeid.rfind("]"):  # ungrouped, or xdist did it
+            continue
+        grouped = f"{item.nodeid}@{'_'.join(names)}"
+        item._id = NodeId.parse(grouped)  # type: ignore[attr-defined]
+        if item.nodeid != grouped:
+            raise pytest.UsageError(f"cannot put {item.nodeid} in its xdist_group; run with --dist load")
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,9 @@
 The drill runs ``python -m alongside.cli`` in subprocesses against databases of its own (pytest's
 test database lives inside a transaction, and a restore replaces a whole database): under
 ``make test`` two SQLite files in a temporary directory; when ``DATABASE_URL`` points at PostgreSQL,
-two fresh databases on that server, dropped at the end.
+two fresh databases on that server, named after the test process (``worker_tag()``) and a random part
+so that parallel workers and other runs never meet, and dropped at the end. The drill's tests stay
+together on one worker (``xdist_group``), so the drill runs once.
 
 Steps: migrate → demo data and one TOTP device (encrypted) through the services → backup →
 restore into the fresh database → same tables, row counts and contents, same audit chain heads and
@@ -34,6 +36,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from alongside.core.backup import KEYS_MISMATCH, PGDUMP_MAGIC, SQLITE_MAGIC, _pg_connection
+from tests.conftest import worker_tag
+
+# `make test` distributes with --dist loadgroup: the module-scoped drill is set up on one worker only.
+pytestmark = pytest.mark.xdist_group("restore-drill")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -175,7 +181,7 @@ def drill(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Drill]:
     postgres = Postgres(DATABASE_URL) if ON_POSTGRES else None
     try:
         sides = []
-        suffix = uuid.uuid4().hex[:10]
+        suffix = f"{worker_tag()}_{uuid.uuid4().hex[:8]}".lower()
         for name in ("src", "dst"):
             env = {**base, "ALONGSIDE_VAR_DIR": str(tmp / name), "ALONGSIDE_ENCRYPTION_KEYS": keys}
             if postgres is not None:

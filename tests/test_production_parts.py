@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import http.client
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 
+from tests.conftest import worker_tag
 from tests.test_settings_and_headers import PRODUCTION_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,9 +47,21 @@ def test_redis_cache_and_channel_layer_round_trip(settings: Any) -> None:
     from channels.layers import channel_layers
     from django.core.cache import caches
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Redis database 15 is shared by every test process on the machine (xdist workers, other runs):
+    # this process's keys and channels carry its own prefix.
+    prefix = f"alongside-test-{worker_tag()}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": prefix},
+        }
     }
     caches._settings = None  # type: ignore[attr-defined]  # re-read CACHES
     cache = caches.create_connection("default")
@@ -59,6 +74,7 @@ def test_redis_cache_and_channel_layer_round_trip(settings: Any) -> None:
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.send)(channel, {"type": "test.message", "text": "hi"})
     assert async_to_sync(layer.receive)(channel) == {"type": "test.message", "text": "hi"}
+    async_to_sync(layer.flush)()  # deletes this process's keys only (its prefix), none of another's
     channel_layers.backends.clear()
 
 
@@ -107,16 +123,7 @@ def production_server(tmp_path: Path) -> Iterator[str]:
     cli = [sys.executable, "-m", "alongside.cli"]
     for args in (["migrate", "--no-input", "-v0"], ["collectstatic", "--no-input", "-v0"]):
         subprocess.run([*cli, *args], cwd=ROOT, env=env, check=True, timeout=180)  # noqa: S603
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "uvicorn", "alongside.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-        + ["--workers", "2", "--lifespan", "off", "--no-server-header", "--proxy-headers"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = _start_uvicorn(env)
     try:
         for _ in range(100):
             try:
@@ -130,6 +137,45 @@ def production_server(tmp_path: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def _start_uvicorn(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """Two uvicorn workers on a port that was free a moment ago. Another process (another xdist
+    worker's live server, another run) may bind it first: uvicorn then exits with "address already in
+    use" and is started again on another port. Its "running on" line says that it holds the port."""
+    for _attempt in range(5):
+        port = _free_port()
+        server = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "uvicorn", "alongside.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--workers", "2", "--lifespan", "off", "--no-server-header", "--proxy-headers"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        # Read stderr in a thread until uvicorn exits, so it can never fill the pipe and block.
+        threading.Thread(target=_drain, args=(server.stderr, lines), daemon=True).start()
+        seen: list[str] = []
+        try:
+            while (line := lines.get(timeout=60)) is not None:
+                seen.append(line)
+                if "Uvicorn running on" in line:
+                    return server, f"http://127.0.0.1:{port}"
+        except queue.Empty:
+            server.kill()
+            raise AssertionError("the production server said nothing for 60 s:\n" + "".join(seen)) from None
+        server.wait(timeout=20)
+        if "address already in use" not in "".join(seen).lower():
+            raise AssertionError("the production server did not start:\n" + "".join(seen))
+    raise AssertionError("the production server found no free port in 5 tries")
+
+
+def _drain(stream: Any, lines: queue.Queue[str | None]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
 
 
 def test_production_configuration_serves_securely(production_server: str) -> None:
