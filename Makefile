@@ -8,6 +8,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
+# Test processes (pytest-xdist): one per CPU, at most 8; each has its own test database (and Chromium for
+# the browser tests). `make test JOBS=0` runs the suite in this one process. --dist loadgroup keeps the
+# tests marked with one xdist_group (the restore drill) on one worker.
+JOBS ?= $(shell n=$$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 1); echo $$(( n > 8 ? 8 : (n < 2 ? 0 : n) )))
+PYTEST_PARALLEL = -n $(JOBS) --dist loadgroup
 
 .PHONY: run install install-test test test-postgres lint typecheck messages clean
 
@@ -38,10 +43,10 @@ run: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy alongside
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 test-postgres: install-test
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/alongside} $(BIN)/python -m pytest -q
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/alongside} $(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
 lint: install-test
 	$(BIN)/ruff check .
