@@ -348,3 +348,16 @@ def test_staff_registration_pages(harbor: Any, login_as: Any, outsider: Any) -> 
     assert alex_reg.status == RegistrationStatus.REGISTERED
     for user, expected in [(harbor.user("peer"), 403), (harbor.user("funder"), 403), (outsider, 404)]:
         assert login_as(user).get(listing).status_code == expected
+
+
+def test_group_page_links_to_registrations_feedback_and_counts(harbor: Any, login_as: Any) -> None:
+    from django.urls import reverse
+
+    with tenant_scope(harbor.organisation):
+        group = reg_group(harbor)
+    detail = reverse("groups:group_detail", args=[harbor.organisation.slug, group.pk])
+    coordinator = login_as(harbor.user("coordinator")).get(detail).content.decode()
+    assert f"/groups/{group.pk}/registrations/" in coordinator
+    assert f"/groups/{group.pk}/feedback/" in coordinator and f"/groups/{group.pk}/counts/" in coordinator
+    peer = login_as(harbor.user("peer")).get(detail).content.decode()  # the group's facilitator
+    assert f"/groups/{group.pk}/registrations/" not in peer and f"/groups/{group.pk}/feedback/" not in peer
