@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import AfterValidator, Field, StringConstraints
@@ -31,6 +32,9 @@ PUBLIC_ROUTE_PREFIX = "hsds/"
 
 router = Router(tags=["hsds"], auth=None)
 
+# ISO 8601 dates and times only (pydantic alone would also read "0.5" as a Unix time).
+ISO_MOMENT = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+
 Search = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(no_nul)]
 
 
@@ -41,8 +45,11 @@ class HsdsPageParams(Schema):
 
 
 class ServiceParams(HsdsPageParams):
-    modified_after: datetime | None = Field(
-        default=None, description="Only services changed after this moment (ISO 8601; UTC when no offset)."
+    modified_after: str | None = Field(
+        default=None,
+        pattern=ISO_MOMENT,
+        description="Only services changed after this moment: ISO 8601, e.g. 2026-01-31T09:00:00Z "
+        "(UTC when no offset is given).",
     )
     organization_id: UUID | None = Field(default=None, description="Only this organization's services.")
 
@@ -76,6 +83,17 @@ def _page(items: Sequence[Any], params: HsdsPageParams, build: Any = None) -> di
     }
 
 
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        message = "Use a real date and time, e.g. 2026-01-31T09:00:00Z."
+        raise DjangoValidationError({"modified_after": [message]}) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _matches(obj: dict[str, Any], words: str) -> bool:
     text = f"{obj.get('name', '')} {obj.get('description', '')}".lower()
     return words.lower() in text
@@ -88,9 +106,7 @@ def _matches(obj: dict[str, Any], words: str) -> bool:
     summary="Public services (HSDS 3.0): groups, mentorship programs and warm lines",
 )
 def hsds_services(request: HttpRequest, params: Query[ServiceParams]) -> Any:
-    modified_after = params.modified_after
-    if modified_after is not None and modified_after.tzinfo is None:
-        modified_after = modified_after.replace(tzinfo=UTC)
+    modified_after = _moment(params.modified_after)
     sources = hsds.load_sources(
         search=params.search, modified_after=modified_after, organization_id=params.organization_id
     )

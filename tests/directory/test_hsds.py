@@ -266,6 +266,8 @@ def test_paging(client: Client, directory: dict[str, Any]) -> None:
         ("/services", {"per_page": "0"}, "per_page"),
         ("/services", {"per_page": "1000"}, "per_page"),
         ("/services", {"modified_after": "yesterday"}, "modified_after"),
+        ("/services", {"modified_after": "0.5"}, "modified_after"),
+        ("/services", {"modified_after": "2026-13-45"}, "modified_after"),
         ("/services", {"organization_id": "harbor"}, "organization_id"),
         ("/services", {"search": "a\x00b"}, "search"),
         ("/services", {"search": "x" * 201}, "search"),
