@@ -9,3 +9,15 @@ class GroupsConfig(AppConfig):
 
     name = "alongside.groups"
     label = "groups"
+
+    def ready(self) -> None:
+        from alongside.groups import registration
+        from alongside.people.rights import register_rights_handlers
+        from alongside.people.services import register_merge_handler
+
+        # Registrations name a participant: merges move them (one place per group), erasure
+        # requests cancel them, anonymisation clears what identifies the person.
+        register_merge_handler("groups.registration", registration.registrations_merge)
+        register_rights_handlers(
+            on_restrict=registration.participant_restricted, on_anonymise=registration.participant_anonymised
+        )

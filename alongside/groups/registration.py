@@ -554,3 +554,66 @@ def reminders_send(organisation: Any, *, now: datetime, dry_run: bool = False) -
                 continue
             total += session_remind(group=group, key=occurrence.key, now=now, dry_run=dry_run)
     return total
+
+
+# --- The person's record: merges and rights (registered in apps.py) -------------------------------
+
+
+def registrations_merge(keep: Participant, duplicate: Participant) -> None:
+    """Two records of one person merge: the duplicate's registrations and attendance move to
+    ``keep``. Where both hold a place (or a waitlist place) in the same group, the duplicate's is
+    cancelled, its freed place going to the first person waiting."""
+    org = keep.organisation_id
+    kept_groups = set(
+        Registration.objects.filter(organisation=org, participant=keep, status__in=ACTIVE).values_list(
+            "group_id", flat=True
+        )
+    )
+    now = timezone.now()
+    for registration in Registration.objects.filter(
+        organisation=org, participant=duplicate, status__in=ACTIVE, group_id__in=kept_groups
+    ):
+        group = lock_group(registration.group)
+        Registration.objects.filter(pk=registration.pk).update(
+            status=RegistrationStatus.CANCELLED, cancelled_at=now, updated_at=now
+        )
+        record(None, "registration.cancel", registration)
+        _fill_places(group, acting_user=None, now=now)
+    Registration.objects.filter(organisation=org, participant=duplicate).update(participant=keep)
+    # Attendance rows follow by people's default (their participant key is repointed).
+
+
+def participant_restricted(participant: Participant, acting_user: User | None, now: datetime) -> None:
+    """The person asked for erasure: no new work, so their places and waitlist places are
+    cancelled (the first people waiting are promoted)."""
+    for registration in Registration.objects.filter(
+        organisation=participant.organisation_id, participant=participant, status__in=ACTIVE
+    ):
+        registration_cancel(acting_user=acting_user, registration=registration)
+
+
+def participant_anonymised(participant: Participant, acting_user: User | None, now: datetime) -> None:
+    """The record is anonymised: what identifies the person on their registrations is cleared;
+    that someone was registered and attended stays, for the counts."""
+    rows = Registration.objects.filter(organisation=participant.organisation_id, participant=participant)
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        return
+    rows.update(
+        first_name="—",
+        email="",
+        phone="",
+        contact_hash="",
+        guardian_name="",
+        guardian_contact="",
+        token_hash="",
+        updated_at=now,
+    )
+    for pk in ids:
+        record(
+            acting_user,
+            "registration.anonymise",
+            organisation=participant.organisation,
+            object_type="groups.registration",
+            object_id=pk,
+        )

@@ -361,3 +361,38 @@ def test_group_page_links_to_registrations_feedback_and_counts(harbor: Any, logi
     assert f"/groups/{group.pk}/feedback/" in coordinator and f"/groups/{group.pk}/counts/" in coordinator
     peer = login_as(harbor.user("peer")).get(detail).content.decode()  # the group's facilitator
     assert f"/groups/{group.pk}/registrations/" not in peer and f"/groups/{group.pk}/feedback/" not in peer
+
+
+# --- The person's record: merge, erasure request, anonymisation ----------------------------------
+
+
+def test_merge_moves_registrations_and_cancels_a_second_place_in_one_group(scoped: Any) -> None:
+    coordinator = scoped.user("coordinator")
+    both = reg_group(scoped, "Both", capacity=2)
+    only_dup = reg_group(scoped, "Only duplicate")
+    keep, dup = person(scoped, "Kim"), person(scoped, "Kim B")
+    reg.register_staff(acting_user=coordinator, group=both, participant=keep)
+    second = reg.register_staff(acting_user=coordinator, group=both, participant=dup).registration
+    waiting = reg.register_public(group=both, first_name="Wai", email="wai@example.org").registration
+    moved = reg.register_staff(acting_user=coordinator, group=only_dup, participant=dup).registration
+    people_services.participant_merge(acting_user=coordinator, keep=keep, duplicate=dup)
+    second.refresh_from_db()
+    moved.refresh_from_db()
+    waiting.refresh_from_db()
+    assert second.status == RegistrationStatus.CANCELLED
+    assert waiting.status == RegistrationStatus.REGISTERED  # the freed place went to the first waiting
+    assert moved.participant_id == keep.pk and moved.status == RegistrationStatus.REGISTERED
+
+
+def test_anonymising_clears_what_identifies_the_person(scoped: Any) -> None:
+    from alongside.people import rights
+
+    group = reg_group(scoped)
+    kim = person(scoped, "Kim Lee", email="kim@example.org")
+    registration = reg.register_staff(acting_user=scoped.user("coordinator"), group=group, participant=kim).registration
+    rights.participant_anonymise(acting_user=scoped.user("admin"), participant=kim)
+    registration.refresh_from_db()
+    assert registration.first_name == "—" and registration.token_hash == "" and registration.email == ""
+    # Anonymisation also runs the restrict step: the place was given up.
+    assert registration.status == RegistrationStatus.CANCELLED
+    assert AuditEvent.objects.filter(action="registration.anonymise", object_id=str(registration.pk)).exists()
