@@ -482,6 +482,24 @@ def locations(sources: Sources) -> list[dict[str, Any]]:
     return sorted(found.values(), key=lambda loc: (loc.get("name", "").lower(), loc["id"]))
 
 
+def service_location_pairs(sources: Sources) -> list[dict[str, Any]]:
+    """Every service at each of its locations, with the location and the service (one-to-one fields)
+    nested, as HSDS's ``GET /service_at_locations`` gives them; by service name."""
+    pairs: list[dict[str, Any]] = []
+    for row in service_rows(sources):
+        source = row[2]
+        service = service_for(source, full=False)
+        if isinstance(source, Group):
+            places = [site_location(site) for site in group_sites(source)]
+            if is_virtual(source) or source.format == GroupFormat.PHONE:
+                places.append(virtual_location(source))
+        else:
+            places = [site_location(site) for site in source.sites.all()]
+        for place in places:
+            pairs.append(_service_at_location(service["id"], place) | {"service": service})
+    return pairs
+
+
 def services_at_locations(full_services: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in sal.items() if k != "location"}

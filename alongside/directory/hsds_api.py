@@ -27,6 +27,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from alongside.api.schemas import ErrorOut, no_nul
 from alongside.directory import hsds
+from alongside.directory.geocode import point_from_zip
+from alongside.matching.scoring import haversine_km
 
 PUBLIC_ROUTE_PREFIX = "hsds/"
 
@@ -52,6 +54,18 @@ class ServiceParams(HsdsPageParams):
         "(UTC when no offset is given).",
     )
     organization_id: UUID | None = Field(default=None, description="Only this organization's services.")
+
+
+class ServiceAtLocationParams(HsdsPageParams):
+    postcode: str | None = Field(
+        default=None,
+        pattern=r"^\d{5}(-\d{4})?$",
+        description="A US ZIP code: only physical locations with this postcode, or with ``proximity`` "
+        "those within that distance of its centre.",
+    )
+    proximity: int | None = Field(
+        default=None, ge=1, le=500_000, description="Meters from the centre of ``postcode`` (needs ``postcode``)."
+    )
 
 
 class HsdsPage(Schema):
@@ -166,3 +180,40 @@ def hsds_location(request: HttpRequest, location_id: UUID) -> Any:
         if location["id"] == str(location_id):
             return location
     raise Http404
+
+
+@router.get(
+    "/hsds/service_at_locations",
+    response={200: HsdsPage},
+    auth=None,
+    summary="Services at their locations (HSDS 3.0), by postcode and proximity",
+)
+def hsds_service_at_locations(request: HttpRequest, params: Query[ServiceAtLocationParams]) -> Any:
+    if params.proximity is not None and params.postcode is None:
+        raise DjangoValidationError({"proximity": ["Give a postcode to measure the distance from."]})
+    found = hsds.service_location_pairs(hsds.load_sources())
+    if params.search:
+        found = [pair for pair in found if _matches(pair["service"], params.search)]
+    if params.postcode is not None:
+        code = params.postcode[:5]
+        if params.proximity is None:
+            found = [pair for pair in found if _postcode(pair["location"]) == code]
+        else:
+            centre = point_from_zip(code)
+            if centre is None:
+                raise DjangoValidationError({"postcode": ["We could not find this ZIP code."]})
+            near = []
+            for pair in found:
+                location = pair["location"]
+                if "latitude" not in location or "longitude" not in location:
+                    continue  # online: no distance
+                km = float(haversine_km(centre[0], centre[1], location["latitude"], location["longitude"]))
+                if km * 1000 <= params.proximity:
+                    near.append((km, pair))
+            found = [pair for _, pair in sorted(near, key=lambda item: item[0])]
+    return _page(found, params)
+
+
+def _postcode(location: dict[str, Any]) -> str:
+    addresses = location.get("addresses") or [{}]
+    return str(addresses[0].get("postal_code", ""))[:5]

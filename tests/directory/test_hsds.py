@@ -321,6 +321,42 @@ def test_organizations_and_locations(
     assert one["latitude"] == pytest.approx(39.7817) and one["addresses"][0]["postal_code"] == "62701"
 
 
+def test_service_at_locations_by_postcode_and_proximity(
+    client: Client, directory: dict[str, Any], validators: Any
+) -> None:
+    every = _get(client, "/service_at_locations", per_page=100)
+    assert every["total_items"] == 9
+    for pair in every["contents"]:
+        _valid(validators["compiled/service_at_location_list.json"], pair)
+        assert pair["service_id"] == pair["service"]["id"] and pair["location_id"] == pair["location"]["id"]
+    here = _get(client, "/service_at_locations", postcode="62701", per_page=100)
+    assert here["total_items"] == 7
+    assert {p["location"]["location_type"] for p in here["contents"]} == {"physical"}
+    near = _get(client, "/service_at_locations", postcode="62701", proximity="25000", per_page=100)
+    assert near["total_items"] == 7
+    assert _get(client, "/service_at_locations", postcode="04101", proximity="50000")["empty"]
+    assert _get(client, "/service_at_locations", postcode="04101")["empty"]
+    circle = _get(client, "/service_at_locations", search="circle")["contents"]
+    assert [p["service"]["name"] for p in circle] == ["Tuesday Circle"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"proximity": "1000"}, "proximity"),
+        ({"postcode": "62701", "proximity": "0"}, "proximity"),
+        ({"postcode": "62701", "proximity": "far"}, "proximity"),
+        ({"postcode": "abc"}, "postcode"),
+        ({"postcode": "00000", "proximity": "1000"}, "postcode"),
+    ],
+)
+def test_bad_postcode_and_proximity_are_400(
+    client: Client, directory: dict[str, Any], params: dict[str, str], field: str
+) -> None:
+    response = client.get(f"{HSDS}/service_at_locations", params)
+    assert response.status_code == 400 and field in response.json()["errors"]
+
+
 def test_hsds_is_public_and_read_only(client: Client, directory: dict[str, Any]) -> None:
     assert client.get(f"{HSDS}/services").status_code == 200  # no token
     assert client.get(f"{HSDS}/services", HTTP_AUTHORIZATION="Bearer nonsense").status_code == 200
