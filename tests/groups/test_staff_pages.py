@@ -232,6 +232,10 @@ def test_cancel_move_reinstate_and_one_off(harbor: Any, group: Group, login_as: 
         == 404
     )
     assert client.post(cancel, {"note": "x" * 301}).status_code == 400
+    with scopes_disabled():
+        assert not Session.objects.exists()  # nothing half-written on error
+    assert client.post(url("session_reinstate", harbor, group.pk, first.key)).status_code == 302  # not cancelled
+    assert client.post(url("session_cancel", harbor, group.pk, "nonsense_key")).status_code == 404
     assert client.post(cancel, {"note": "Closed for the holiday"}).status_code == 302
     with scopes_disabled():
         row = Session.objects.get()

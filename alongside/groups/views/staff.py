@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from alongside.accounts import selectors as account_selectors
-from alongside.accounts.access import OrgContext, org_view
+from alongside.accounts.access import OrgContext, org_view, parse_uuid_or_404
 from alongside.accounts.models import Program
 from alongside.core.forms import add_service_errors
 from alongside.core.policy import public
@@ -35,7 +35,7 @@ from alongside.groups.forms import (
     SessionTimeForm,
     StatusForm,
 )
-from alongside.groups.models import Group, GroupStatus, SessionStatus
+from alongside.groups.models import Group, GroupStatus, Session
 from alongside.groups.schedules import occurrences
 from alongside.groups.vocab import GroupFormat
 from alongside.people.views.self_service import no_store
@@ -276,12 +276,11 @@ def schedule_end(request: HttpRequest, org: OrgContext, group_id: Any, schedule_
 # --- Sessions ------------------------------------------------------------------------------------
 
 
-def _occurrence(group: Group, key: str) -> Any:
-    """The occurrence named by ``key`` (a 404 when it is not one of the group's)."""
-    try:
-        session = services.session_for(group=group, key=key)
-    except ValidationError as exc:
-        raise Http404 from exc
+def _row(group: Group, key: str) -> Session:
+    """The existing row a session id names (a 404 when it is not one of the group's)."""
+    session = Session.objects.filter(organisation=group.organisation_id, group=group, pk=parse_uuid_or_404(key)).first()
+    if session is None:
+        raise Http404
     return session
 
 
@@ -291,10 +290,10 @@ def session_cancel(request: HttpRequest, org: OrgContext, group_id: Any, key: st
     group = access_group(org, group_id, write=True)
     form = NoteForm(request.POST or None)
     if request.method == "POST":
-        session = _occurrence(group, key)
+        _check_key(group, key)
         if form.is_valid():
             try:
-                services.session_cancel(acting_user=org.user, group=group, key=str(session.pk), **form.cleaned_data)
+                services.session_cancel(acting_user=org.user, group=group, key=key, **form.cleaned_data)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -338,7 +337,7 @@ def _around(group: Group, key: str) -> list[Any]:
 def _check_key(group: Group, key: str) -> None:
     """A GET must not create a row: check the key without materialising it (404 if not the group's)."""
     if "_" not in key:
-        _occurrence(group, key)
+        _row(group, key)
     elif not _around(group, key):
         raise Http404
 
@@ -348,7 +347,7 @@ def _when(group: Group, key: str) -> str:
         found = _around(group, key)
         start = found[0].starts_at if found else None
     else:
-        start = _occurrence(group, key).starts_at
+        start = _row(group, key).starts_at
     if start is None:
         return ""
     return date_format(selectors.local(start, group.timezone), "l j F Y, P") + f" ({group.timezone})"
@@ -360,13 +359,13 @@ def session_move(request: HttpRequest, org: OrgContext, group_id: Any, key: str)
     group = access_group(org, group_id, write=True)
     form = SessionTimeForm(request.POST or None, zone=group.timezone)
     if request.method == "POST":
-        session = _occurrence(group, key)
+        _check_key(group, key)
         if form.is_valid():
             try:
                 services.session_move(
                     acting_user=org.user,
                     group=group,
-                    key=str(session.pk),
+                    key=key,
                     starts_at=form.starts_at(),
                     duration_minutes=form.cleaned_data["duration_minutes"],
                     note=form.cleaned_data["note"],
@@ -389,9 +388,12 @@ def session_move(request: HttpRequest, org: OrgContext, group_id: Any, key: str)
 @require_POST
 def session_reinstate(request: HttpRequest, org: OrgContext, group_id: Any, key: str) -> HttpResponse:
     group = access_group(org, group_id, write=True)
-    session = _occurrence(group, key)
-    if session.status == SessionStatus.CANCELLED:
-        services.session_reinstate(acting_user=org.user, group=group, key=str(session.pk))
+    _check_key(group, key)
+    try:
+        services.session_reinstate(acting_user=org.user, group=group, key=key)
+    except ValidationError:
+        messages.info(request, _("This session is not cancelled."))
+    else:
         messages.success(request, _("The session is back on."))
     return _detail(org, group)
 
