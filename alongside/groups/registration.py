@@ -617,3 +617,32 @@ def participant_anonymised(participant: Participant, acting_user: User | None, n
             object_type="groups.registration",
             object_id=pk,
         )
+
+
+def export_rows(participant: Participant) -> list[dict[str, Any]]:
+    """The person's group registrations for their export (people.services.participant_export):
+    the group, the place, the dates and how many sessions they attended. Nothing about others."""
+    from django.db.models import Count, Q
+
+    rows = (
+        Registration.objects.filter(organisation=participant.organisation_id, participant=participant)
+        .select_related("group", "agreement")
+        .annotate(attended=Count("attendance", filter=Q(attendance__present=True)))
+        .order_by("created_at")
+    )
+
+    def iso(value: Any) -> Any:
+        return value.isoformat() if value is not None else None
+
+    return [
+        {
+            "group": r.group.name,
+            "status": r.get_status_display(),
+            "registered_at": iso(r.registered_at),
+            "waitlisted_at": iso(r.waitlisted_at),
+            "cancelled_at": iso(r.cancelled_at),
+            "agreement_version": r.agreement.version if r.agreement else None,
+            "sessions_attended": r.attended,
+        }
+        for r in rows
+    ]

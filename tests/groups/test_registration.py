@@ -396,3 +396,23 @@ def test_anonymising_clears_what_identifies_the_person(scoped: Any) -> None:
     # Anonymisation also runs the restrict step: the place was given up.
     assert registration.status == RegistrationStatus.CANCELLED
     assert AuditEvent.objects.filter(action="registration.anonymise", object_id=str(registration.pk)).exists()
+
+
+def test_the_persons_export_lists_their_group_registrations(scoped: Any) -> None:
+    group = reg_group(scoped)
+    kim = person(scoped, "Kim Lee")
+    reg.register_staff(acting_user=scoped.user("coordinator"), group=group, participant=kim)
+    data = people_services.participant_export(acting_user=scoped.user("admin"), participant=kim)
+    rows = data["group_registrations"]
+    assert rows == [
+        {
+            "group": "Evening Circle",
+            "status": "Registered",
+            "registered_at": rows[0]["registered_at"],
+            "waitlisted_at": None,
+            "cancelled_at": None,
+            "agreement_version": None,
+            "sessions_attended": 0,
+        }
+    ]
+    assert rows[0]["registered_at"] is not None

@@ -700,7 +700,7 @@ def test_the_persons_export_holds_their_requests_and_mentorship_with_the_plan(ha
     mentorship.plan_update(acting_user=harbor.user("peer"), match=match, goals="Sleep better before exams", version=0)
     person = match.participant
     data = people_services.participant_export(acting_user=harbor.user("coordinator"), participant=person)
-    assert [m["key"] for m in data["more"]] == ["match_requests", "mentorships"]
+    assert {"match_requests", "mentorships"} <= {m["key"] for m in data["more"]}  # other apps add theirs
     assert data["match_requests"][0]["program"] == harbor.program.name
     (row,) = data["mentorships"]
     assert row["plan_goals"] == "Sleep better before exams" and row["status"] == "Active"
