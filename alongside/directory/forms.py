@@ -87,10 +87,6 @@ class SearchForm(forms.Form):
 
     place: Place | None = None
 
-    def is_search(self) -> bool:
-        """Whether the visitor asked for results (rather than opening the page)."""
-        return any(self.data.get(name) for name in ("where", "lat", "lon"))
-
     def clean_page(self) -> int:
         page = self.cleaned_data.get("page") or 1
         return min(page, MAX_PAGE)
