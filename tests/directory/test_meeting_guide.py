@@ -10,7 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
 from alongside.directory import feeds
@@ -258,3 +260,16 @@ def test_the_directory_page_advertises_the_feed(client: Client) -> None:
     assert response.status_code == 200
     link = '<link rel="alternate" type="application/json" title="Meetings Feed" href="/directory/meeting-guide.json">'
     assert link in response.content.decode()
+
+
+def test_the_feed_costs_the_same_queries_for_more_groups(
+    client: Client, groups: dict[str, Any], harbor: Tenant, django_assert_max_num_queries: Any
+) -> None:
+    with CaptureQueriesContext(connection) as before:
+        client.get(FEED)
+    with scopes_disabled():
+        for n in range(5):
+            extra = make_group(harbor, f"Extra {n}", program=groups["weekly"].program)
+            make_schedule(extra, "FREQ=WEEKLY;BYDAY=MO,WE")
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        assert len(_feed(client)) == 7 + 10
