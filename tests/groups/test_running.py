@@ -109,6 +109,8 @@ def test_safety_concern_from_the_roster_starts_an_escalation(setup: Any, login_a
     with scopes_disabled():
         escalation = Escalation.objects.get()
         assert escalation.source == "group_session"
+        # The facilitator goes straight to the protocol: crisis options, checklist, outcome.
+        assert response["Location"] == f"/app/{t.organisation.slug}/safety/{escalation.pk}/"
         assert escalation.group_session_id == Session.objects.get(group=group).pk
 
 

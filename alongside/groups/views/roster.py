@@ -105,14 +105,16 @@ def roster_safety(request: HttpRequest, org: OrgContext, group_id: str, key: str
         form = SafetyConcernForm(request.POST)
         if form.is_valid():
             try:
-                running.raise_safety_concern(
+                escalation = running.raise_safety_concern(
                     acting_user=org.user, session=session, summary=form.cleaned_data["summary"]
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("Thank you. The safety team has your report and will follow it up."))
-                return redirect("groups:roster", org.organisation.slug, group.pk, session.pk)
+                # The protocol, not a number (DOMAIN.md §6): straight to the concern's page, with the
+                # crisis options, the organisation's checklist and the outcome to record.
+                messages.success(request, _("Thank you for raising this. The steps below will guide you."))
+                return redirect("safety:escalation", org.organisation.slug, escalation.pk)
         status = 400
     else:
         form = SafetyConcernForm()
