@@ -274,7 +274,7 @@ def brute_force_ids(
     )  # fmt: skip
     rows = [
         row
-        for row in Listing.objects.values(*columns)
+        for row in Listing.objects.values(*columns).iterator(chunk_size=2000)
         if row["is_in_person"] and row["latitude"] is not None and _passes(row, filters, moment)
     ]
     if not rows:
@@ -326,13 +326,29 @@ def search(
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
         raise ValueError("coordinates out of range")
     filters = filters or Filters()
+    results = near_me(
+        latitude, longitude, radius_miles=radius_miles, filters=filters, page=page, now=now, per_page=per_page
+    )
+    results.online, results.online_count = online(filters, timezone=timezone, now=now)
+    return results
+
+
+def near_me(
+    latitude: float,
+    longitude: float,
+    *,
+    radius_miles: int,
+    filters: Filters,
+    page: int = 1,
+    now: datetime | None = None,
+    per_page: int = PER_PAGE,
+) -> Results:
+    """The in-person part of a search (two queries): nearest first, one page."""
     found = nearby_ids(latitude, longitude, radius_miles * KM_PER_MILE, filters, now=now)
     pages = max(1, math.ceil(len(found) / per_page))
     page = min(max(1, page), pages)
     start = (page - 1) * per_page
-    hits = _load(found[start : start + per_page])
-    online_hits, online_count = online(filters, timezone=timezone, now=now)
-    return Results(hits, len(found), page, pages, online_hits, online_count)
+    return Results(_load(found[start : start + per_page]), len(found), page, pages)
 
 
 __all__ = ["RADII_MILES", "Filters", "Hit", "Results", "cell_of", "cells_near", "is_open", "search"]
