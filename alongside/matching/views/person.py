@@ -170,11 +170,7 @@ def _programs_to_ask(link: ParticipantAccessLink) -> Any:
     going = Match.objects.filter(
         organisation=link.organisation_id, participant=link.participant, status__in=list(OPEN_MATCH_STATUSES)
     ).values("program_id")
-    return (
-        selectors.mentorship_programs(link.participant.organisation)
-        .exclude(pk__in=waiting)
-        .exclude(pk__in=going)
-    )
+    return selectors.mentorship_programs(link.participant.organisation).exclude(pk__in=waiting).exclude(pk__in=going)
 
 
 @public
