@@ -437,3 +437,20 @@ def test_staff_pages_page_and_offer_only_supervisors(harbor: Any, login_as: Any)
     detail = admin.get(f"/app/harbor/staff/{harbor.user('peer').pk}/").content.decode()
     assert f'<option value="{harbor.user("supervisor").pk}">' in detail
     assert f'<option value="{harbor.user("coordinator").pk}">' not in detail
+
+
+def test_the_public_org_page_lists_its_public_groups_and_the_home_page_links_the_directory(
+    client: Any, harbor: Any
+) -> None:
+    from alongside.directory.sync import reindex
+    from tests.groups.helpers import make_group, make_schedule
+
+    with scopes_disabled():
+        listed = make_group(harbor, "Tuesday Circle")
+        make_schedule(listed)
+        make_schedule(make_group(harbor, "Quiet Circle", is_public=False))
+    reindex()
+    page = client.get("/o/harbor/").content.decode()
+    assert 'href="/directory/groups/harbor/tuesday-circle/"' in page
+    assert "Quiet Circle" not in page
+    assert 'href="/directory/"' in client.get("/").content.decode()

@@ -24,6 +24,7 @@ from alongside.audit.selectors import events_for_organisation
 from alongside.audit.services import record
 from alongside.core.forms import add_service_errors
 from alongside.core.policy import public, signed_in
+from alongside.directory import selectors as directory_selectors
 from alongside.web.forms import OrganisationSettingsForm, ProgramForm, SiteForm
 
 # --- Public ----------------------------------------------------------------------------------
@@ -48,9 +49,9 @@ def org_public_home(request: HttpRequest, org_slug: str) -> HttpResponse:
     with tenant_scope(organisation):
         programs = list(selectors.public_programs(organisation))
         sites = list(selectors.public_sites(organisation))
-        return render(
-            request, "web/org_public.html", {"organisation": organisation, "programs": programs, "sites": sites}
-        )
+        groups = list(directory_selectors.organisation_groups(organisation)[:50])
+        context = {"organisation": organisation, "programs": programs, "sites": sites, "groups": groups}
+        return render(request, "web/org_public.html", context)
 
 
 @public
