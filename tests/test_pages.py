@@ -452,5 +452,5 @@ def test_the_public_org_page_lists_its_public_groups_and_the_home_page_links_the
     reindex()
     page = client.get("/o/harbor/").content.decode()
     assert 'href="/directory/groups/harbor/tuesday-circle/"' in page
-    assert "Quiet Circle" not in page
+    assert "/directory/groups/harbor/quiet-circle/" not in page  # not listed publicly
     assert 'href="/directory/"' in client.get("/").content.decode()
