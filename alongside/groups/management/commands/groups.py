@@ -4,29 +4,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
-from alongside.accounts.models import Organisation
+from alongside.core import commands
 from alongside.core.tenancy import tenant_scope
 from alongside.groups.registration import RemindSummary, reminders_send
-
-
-def _moment(value: str) -> datetime:
-    if not value:
-        return timezone.now()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(
-            f"--now must be an ISO 8601 date and time, such as 2026-01-31T09:00:00Z, not {value!r}"
-        ) from exc
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
 
 
 class Command(BaseCommand):
@@ -39,20 +23,12 @@ class Command(BaseCommand):
             help="Email registered people (with an email) a reminder of each session starting within the next "
             "24 hours, once per session. Run it hourly.",
         )
-        remind.add_argument("--org", default="", help="Only this organisation (its slug). Default: every active one.")
-        remind.add_argument("--dry-run", action="store_true", help="Count what would be sent; send and write nothing.")
-        remind.add_argument(
-            "--now", default="", help="Act as if it were this moment (ISO 8601; without an offset, the server's zone)."
-        )
+        commands.add_periodic_options(remind, dry_run="Count what would be sent; send and write nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now = _moment(options["now"])
+        now = commands.moment(options["now"])
         dry_run = options["dry_run"]
-        organisations = Organisation.objects.filter(is_active=True).order_by("slug")
-        if options["org"]:
-            organisations = organisations.filter(slug=options["org"])
-            if not organisations.exists():
-                raise CommandError(f"No active organisation has the slug {options['org']!r}")
+        organisations = commands.organisations(options["org"])
         total = RemindSummary()
         for organisation in organisations.iterator():
             with tenant_scope(organisation):
