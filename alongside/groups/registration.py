@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from alongside.accounts.models import User, hash_token
 from alongside.audit.services import record
 from alongside.groups.models import Group, GroupAgreement, GroupStatus, Registration, RegistrationStatus
+from alongside.groups.services import current_agreement
 from alongside.groups.vocab import Audience, GroupFormat, Joining
 from alongside.people.models import ConsentPurpose, Participant
 from alongside.people.services import consent_covers, consent_rule, refuse_if_restricted
@@ -78,10 +79,6 @@ def new_token() -> tuple[str, str]:
     """A registrant's link token and its SHA-256 (only the hash is stored)."""
     token = secrets.token_urlsafe(32)
     return token, hash_token(token)
-
-
-def current_agreement(group: Group) -> GroupAgreement | None:
-    return GroupAgreement.objects.filter(organisation=group.organisation_id, group=group).order_by("-version").first()
 
 
 def needs_registration(group: Group) -> bool:

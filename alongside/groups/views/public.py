@@ -28,6 +28,7 @@ from alongside.core.policy import public
 from alongside.core.tenancy import tenant_scope
 from alongside.groups import registration as reg
 from alongside.groups import running
+from alongside.groups import services as group_services
 from alongside.groups.forms_public import FeedbackForm, RegisterForm
 from alongside.groups.models import Group, GroupStatus, RegistrationStatus
 from alongside.groups.schedules import Occurrence, occurrences
@@ -213,7 +214,7 @@ def _group_page(
     now = timezone.now()
     upcoming = [o for o in occurrences(group, now - timedelta(hours=3), now + timedelta(days=92)) if o.ends_at > now]
     upcoming = upcoming[:SESSIONS_SHOWN]
-    agreement = reg.current_agreement(group)
+    agreement = group_services.current_agreement(group)
     left = reg.places_left(group) if reg.needs_registration(group) else None
     can_register = reg.needs_registration(group) and group.is_open and group.status == GroupStatus.ACTIVE
     if can_register and form is None:
@@ -253,7 +254,7 @@ def public_group(request: HttpRequest, org_slug: str, group_slug: str) -> HttpRe
         key = f"groups:register:{organisation.pk}:{client_ip(request) or 'unknown'}"
         if _over_limit(key, RATE_LIMIT):
             return render(request, "groups/public/too_many.html", {"organisation": organisation}, status=429)
-        agreement = reg.current_agreement(group)
+        agreement = group_services.current_agreement(group)
         form = RegisterForm(request.POST, group=group, has_agreement=agreement is not None)
         if form.is_bot:
             _count(key)

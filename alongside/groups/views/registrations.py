@@ -19,6 +19,7 @@ from alongside.core.forms import add_service_errors
 from alongside.core.pdf import attachment_disposition
 from alongside.groups import letters
 from alongside.groups import registration as reg
+from alongside.groups import services as group_services
 from alongside.groups.forms_roster import StaffRegisterForm
 from alongside.groups.models import Group, Registration, RegistrationStatus
 from alongside.groups.views.roster import group_in
@@ -54,7 +55,7 @@ def _people(org: OrgContext) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def registration_list(request: HttpRequest, org: OrgContext, group_id: str) -> HttpResponse:
     group = group_in(org, group_id)
-    has_agreement = reg.current_agreement(group) is not None
+    has_agreement = group_services.current_agreement(group) is not None
     people = _people(org)
     status = 200
     if request.method == "POST":
