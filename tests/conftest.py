@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -56,6 +57,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item._id = NodeId.parse(grouped)  # type: ignore[attr-defined]
         if item.nodeid != grouped:
             raise pytest.UsageError(f"cannot put {item.nodeid} in its xdist_group; run with --dist load")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """pytest-django names each worker's test database after the worker (``test_alongside_gw0``), the same
+    in every run, so two runs on one PostgreSQL server at once (two people on one machine) collide.
+    ``ALONGSIDE_TEST_DB_SUFFIX=<name>`` gives a run names of its own (``test_alongside_gw0_<name>``);
+    keep using the same name, so that a killed run's databases are replaced by the next run's."""
+    suffix = os.environ.get("ALONGSIDE_TEST_DB_SUFFIX", "")
+    if suffix:
+        if not re.fullmatch(r"[a-z0-9_]{1,20}", suffix):
+            raise pytest.UsageError("ALONGSIDE_TEST_DB_SUFFIX: up to 20 lower-case letters, digits or _")
+        from pytest_django.fixtures import _set_suffix_to_test_databases
+
+        _set_suffix_to_test_databases(suffix=suffix)
 
 
 @pytest.fixture(autouse=True)
