@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "alongside.groups",
     "alongside.directory",
     "alongside.safety",
+    "alongside.warmline",
     "alongside.api",
     "alongside.web",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("alongside.groups.urls")),
     path("", include("alongside.directory.urls")),
     path("", include("alongside.safety.urls")),
+    path("", include("alongside.warmline.urls")),
     path("", include("alongside.web.urls")),
 ]
 

@@ -92,6 +92,16 @@ EXPECTED = {
     "safety.view": {"admin", "coordinator", "supervisor"},
     "safety.manage": {"admin", "coordinator", "supervisor"},
     "safety.checklist": {"admin"},
+    "warmline.view": {"admin", "coordinator", "supervisor", "peer"},
+    "warmline.change": {"admin", "coordinator"},
+    "warmline.answer": {"admin", "coordinator", "supervisor", "peer"},
+    "warmline.supervise": {"admin", "coordinator", "supervisor"},
+    "warmline.contacts_view": {"admin", "coordinator", "supervisor"},
+    "warmline.caller_plans": {"admin", "coordinator", "supervisor"},
+    "warmline.screening_view": {"admin", "coordinator", "supervisor"},
+    "warmline.screening_change": {"admin"},
+    "shifts.manage": {"admin", "coordinator"},
+    "shifts.signup": {"admin", "coordinator", "supervisor", "peer"},
     "audit.view": {"admin"},
 }
 ROLES = ["admin", "coordinator", "supervisor", "peer", "referrer", "funder"]

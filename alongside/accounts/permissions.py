@@ -84,6 +84,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "safety.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
     "safety.manage": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
     "safety.checklist": frozenset({ADMIN}),
+    # Warm lines (warmline/, DOMAIN.md §1, §6). Every staff member sees the lines and the shift
+    # schedule and may answer contacts on their own shifts; peers see only their own past contacts.
+    "warmline.view": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "warmline.change": frozenset({ADMIN, COORDINATOR}),
+    "warmline.answer": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
+    "warmline.supervise": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    "warmline.contacts_view": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    "warmline.caller_plans": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    "warmline.screening_view": frozenset({ADMIN, COORDINATOR, SUPERVISOR}),
+    "warmline.screening_change": frozenset({ADMIN}),
+    "shifts.manage": frozenset({ADMIN, COORDINATOR}),
+    "shifts.signup": frozenset({ADMIN, COORDINATOR, SUPERVISOR, PEER}),
     # The access log is its own permission, not implied by any read (SECURITY.md).
     "audit.view": frozenset({ADMIN}),
 }

@@ -1,0 +1,5 @@
+"""Warm-line models: chat (see models/__init__.py)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

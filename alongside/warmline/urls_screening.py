@@ -1,0 +1,7 @@
+"""Warm-line routes: screening. Staff routes live under app/<slug:org_slug>/warmline/."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
