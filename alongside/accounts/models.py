@@ -21,6 +21,7 @@ from django_otp.util import random_hex
 
 from alongside.core.crypto import EncryptedTextField
 from alongside.core.tenancy import TimestampedModel, tenant_manager
+from alongside.directory.maps import validate_tile_url
 
 slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
@@ -87,6 +88,11 @@ class Organisation(TimestampedModel):
     languages = models.JSONField(_("languages"), default=default_languages)
     crisis_options = models.JSONField(_("crisis options shown to the public"), default=default_crisis_options)
     quick_exit_url = models.URLField(_("quick exit destination"), default="https://weather.com/")
+    # The optional map on public pages (docs/directory.md, "Map"): off while the tile URL is blank.
+    map_tile_url = models.CharField(
+        _("map tile server"), max_length=300, blank=True, default="", validators=[validate_tile_url]
+    )
+    map_attribution = models.CharField(_("map attribution"), max_length=200, blank=True, default="")
     retention_notes_days = models.PositiveIntegerField(
         _("keep contact and session notes for (days)"),
         default=365 * 7,
@@ -130,6 +136,13 @@ class Organisation(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.map_tile_url and not self.map_attribution.strip():
+            raise ValidationError(
+                {"map_attribution": _("Say whose map it is: the tile server's terms ask for this credit.")}
+            )
 
 
 class Program(TimestampedModel):

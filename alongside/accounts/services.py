@@ -48,6 +48,8 @@ ORGANISATION_SETTINGS_FIELDS = (
     "languages",
     "crisis_options",
     "quick_exit_url",
+    "map_tile_url",
+    "map_attribution",
     "retention_notes_days",
     "retention_transcripts_days",
     "retention_closed_records_days",

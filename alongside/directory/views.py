@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from alongside.core.policy import public
 from alongside.directory.forms import DAY_CHOICES, SearchForm
+from alongside.directory.maps import Marker, allow_tiles, has_public_point, map_for
 from alongside.directory.models import Listing, ListingKind
 from alongside.directory.search import search
 from alongside.web.forms import LANGUAGE_CHOICES
@@ -117,5 +118,14 @@ def listing_detail(request: HttpRequest, listing_id: UUID) -> HttpResponse:
     ]
     language_names = dict(LANGUAGE_CHOICES)
     languages = [str(language_names.get(code, code)) for code in listing.languages]
+    listing_map = _listing_map(listing)
     context = {"listing": listing, "json_ld": json_ld(listing), "weekly": weekly, "languages": languages}
-    return render(request, "directory/listing_detail.html", context)
+    context["map"] = listing_map
+    return allow_tiles(render(request, "directory/listing_detail.html", context), listing_map)
+
+
+def _listing_map(listing: Listing) -> dict[str, Any] | None:
+    """One marker at the listing's public venue; none for approximate or missing points."""
+    if not has_public_point(listing) or listing.latitude is None or listing.longitude is None:
+        return None
+    return map_for(listing.organisation, [Marker(listing.latitude, listing.longitude, listing.name)])

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from alongside.accounts.models import Organisation, Program, Site, validate_timezone
+from alongside.directory.maps import validate_tile_url
 
 LANGUAGE_CHOICES = [
     ("en", _("English")),
@@ -150,6 +151,27 @@ class OrganisationSettingsForm(forms.Form):
         label=_("Quick exit destination"),
         help_text=_("A neutral site the quick exit button opens."),
     )
+    map_tile_url = forms.CharField(
+        label=_("Map tile server"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "Leave blank for no map. To show venues on a map, enter a tile address with {z}, {x} and {y} "
+            "(and {s} if the server uses a, b, c subdomains), for example "
+            "https://tiles.example.org/{z}/{x}/{y}.png. Visitors' browsers will request map images from "
+            "that server when they choose to show the map, so it learns their IP address: choose a server "
+            "you trust."
+        ),
+    )
+    map_attribution = forms.CharField(
+        label=_("Map credit"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Required with a tile server: the credit its terms ask for, as plain text, for example "
+            "© OpenStreetMap contributors."
+        ),
+    )
     retention_notes_days = forms.IntegerField(
         label=_("Keep contact and session notes for (days)"), min_value=30, max_value=18250
     )
@@ -159,6 +181,10 @@ class OrganisationSettingsForm(forms.Form):
     retention_closed_records_days = forms.IntegerField(
         label=_("Keep closed participant records for (days)"), min_value=30, max_value=18250
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["map_attribution"].condition = _("needed with a tile server")  # type: ignore[attr-defined]
 
     @staticmethod
     def initial_for(organisation: Organisation) -> dict[str, Any]:
@@ -171,6 +197,8 @@ class OrganisationSettingsForm(forms.Form):
                 f"{o['kind']} | {o['label']} | {o['value']}" for o in organisation.crisis_options
             ),
             "quick_exit_url": organisation.quick_exit_url,
+            "map_tile_url": organisation.map_tile_url,
+            "map_attribution": organisation.map_attribution,
             "retention_notes_days": organisation.retention_notes_days,
             "retention_transcripts_days": organisation.retention_transcripts_days,
             "retention_closed_records_days": organisation.retention_closed_records_days,
@@ -183,6 +211,23 @@ class OrganisationSettingsForm(forms.Form):
         except forms.ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
         return value
+
+    def clean_map_tile_url(self) -> str:
+        value = str(self.cleaned_data["map_tile_url"]).strip()
+        try:
+            validate_tile_url(value)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+        return value
+
+    def clean_map_attribution(self) -> str:
+        return " ".join(str(self.cleaned_data["map_attribution"]).split())  # plain text on one line
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("map_tile_url") and not data.get("map_attribution"):
+            self.add_error("map_attribution", _("Say whose map it is: the tile server's terms ask for this credit."))
+        return data
 
     def clean_crisis_options(self) -> list[dict[str, str]]:
         options = []

@@ -24,6 +24,7 @@ from alongside.audit.selectors import events_for_organisation
 from alongside.audit.services import record
 from alongside.core.forms import add_service_errors
 from alongside.core.policy import public, signed_in
+from alongside.directory import maps as directory_maps
 from alongside.directory import selectors as directory_selectors
 from alongside.web.forms import OrganisationSettingsForm, ProgramForm, SiteForm
 
@@ -50,8 +51,10 @@ def org_public_home(request: HttpRequest, org_slug: str) -> HttpResponse:
         programs = list(selectors.public_programs(organisation))
         sites = list(selectors.public_sites(organisation))
         groups = list(directory_selectors.organisation_groups(organisation)[:50])
+        venue_map = directory_maps.map_for(organisation, directory_maps.group_venues(groups))
         context = {"organisation": organisation, "programs": programs, "sites": sites, "groups": groups}
-        return render(request, "web/org_public.html", context)
+        context["map"] = venue_map
+        return directory_maps.allow_tiles(render(request, "web/org_public.html", context), venue_map)
 
 
 @public
