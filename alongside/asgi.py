@@ -14,7 +14,9 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 
-websocket_urlpatterns: list = []
+from alongside.warmline import routing as warmline_routing  # noqa: E402
+
+websocket_urlpatterns: list = [*warmline_routing.websocket_urlpatterns]
 
 application = ProtocolTypeRouter(
     {

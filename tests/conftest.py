@@ -12,6 +12,7 @@ runs in one worker only, and examples are written to a temporary file and rename
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import os
 import re
@@ -172,3 +173,39 @@ signed_in_client = verified_client
 @pytest.fixture
 def login_as() -> Any:
     return signed_in_client
+
+
+# --- Tests that commit for real ------------------------------------------------------------------
+# Threads racing for a row lock, sockets and the live server see only committed rows, so those tests
+# use transactional_db, and pytest-django empties the database after each one with Django's flush.
+# The audit table refuses DELETE and TRUNCATE by database trigger (audit migration 0002), which
+# would make every flush fail. ``committing_db`` keeps the triggers in place while the test runs,
+# lifts them just for the flush, and puts them back when the module is done, before any other test
+# in this worker uses the database.
+_AUDIT_TRIGGERS = importlib.import_module("alongside.audit.migrations.0002_append_only_triggers")
+
+
+def set_audit_triggers(*, present: bool) -> None:
+    from django.db import connection
+
+    vendor = connection.vendor
+    remove = {"sqlite": _AUDIT_TRIGGERS.SQLITE_REVERSE, "postgresql": _AUDIT_TRIGGERS.POSTGRES_REVERSE}.get(vendor, [])
+    create = {"sqlite": _AUDIT_TRIGGERS.SQLITE, "postgresql": _AUDIT_TRIGGERS.POSTGRES}.get(vendor, [])
+    with connection.cursor() as cursor:
+        for statement in remove + (create if present else []):
+            cursor.execute(statement)
+
+
+@pytest.fixture(scope="module")
+def _audit_triggers_back_after_module(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    yield
+    with django_db_blocker.unblock():
+        set_audit_triggers(present=True)
+
+
+@pytest.fixture
+def committing_db(_audit_triggers_back_after_module: None, transactional_db: Any) -> Iterator[None]:
+    # Set up after transactional_db, so torn down (triggers lifted) just before its flush.
+    set_audit_triggers(present=True)
+    yield
+    set_audit_triggers(present=False)

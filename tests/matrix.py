@@ -183,4 +183,5 @@ from tests.warmline import routes_contacts as warmline_routes_contacts  # noqa: 
 from tests.warmline import routes_lines as warmline_routes_lines  # noqa: E402, F401
 from tests.warmline import routes_screening as warmline_routes_screening  # noqa: E402, F401
 from tests.warmline import routes_shifts as warmline_routes_shifts  # noqa: E402, F401
+from tests.warmline import routes_telephony as warmline_routes_telephony  # noqa: E402, F401
 from tests.workforce import routes as workforce_routes  # noqa: E402, F401

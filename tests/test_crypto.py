@@ -94,6 +94,8 @@ def test_encrypted_fields_cannot_be_searched() -> None:
 PUBLIC_BY_DESIGN = {
     "groups.Group.accessibility_notes": "the venue's access details, published in the directory",
     "groups.Session.change_note": "a note to attendees on the public group page ('moved to room 2')",
+    "warmline.ScreeningRule.phrase": "organisation policy: a crisis-screening rule's words, shown to staff",
+    "warmline.ScreeningRule.note": "organisation policy: why a crisis-screening rule exists, never about a person",
 }
 
 

@@ -11,6 +11,10 @@
 
 Online and by-phone listings are never mixed into distances: they are a separate section found by
 language and time zone (``online``).
+
+Warm lines made from a ``warmline.Line`` are open or closed by that line's hours and closures
+(``warmline.hours.line_status``), read for the few warm lines of a page in two queries (the lines
+and their closures), whatever their number; other warm-line listings fall back to ``weekly``.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Lower
 
+from alongside.core.tenancy import unscoped
 from alongside.directory.models import (
     ACCESS_BITS,
     CELL_COLUMNS,
@@ -36,6 +41,8 @@ from alongside.directory.models import (
     cell_of,
 )
 from alongside.matching.scoring import EARTH_RADIUS_KM, haversine_km
+from alongside.warmline.hours import LineStatus, line_status, status_text
+from alongside.warmline.models import Line
 
 KM_PER_MILE = 1.609344
 RADII_MILES = (1, 5, 10, 25, 50, 100)
@@ -75,6 +82,8 @@ class Filters:
 class Hit:
     listing: Listing
     distance_km: float | None = None
+    # Warm lines: "Open now until 10 p.m.", "Opens Tuesday at 6 p.m." (``line_status_texts``).
+    status_text: str = ""
 
     @property
     def distance_miles(self) -> float | None:
@@ -213,6 +222,43 @@ def is_open(weekly: Sequence[dict[str, Any]], zone_name: str, now: datetime) -> 
     return False
 
 
+def _lines(source_ids: Iterable[Any]) -> list[Line]:
+    ids = {pk for pk in source_ids if pk is not None}
+    if not ids:
+        return []
+    with unscoped("directory: the public open/closed status of warm lines, across organisations"):
+        return list(Line.objects.filter(pk__in=ids).select_related("organisation").prefetch_related("closures"))
+
+
+def line_statuses(source_ids: Iterable[Any], now: datetime | None = None) -> dict[Any, LineStatus]:
+    """The status at ``now`` of each line among ``source_ids`` (ids that are not lines are left
+    out): two queries, however many."""
+    moment = now or datetime.now(tz=ZoneInfo("UTC"))
+    return {
+        line.pk: line_status(line, moment, zone=ZoneInfo(line.organisation.timezone)) for line in _lines(source_ids)
+    }
+
+
+def line_status_texts(source_ids: Iterable[Any], now: datetime | None = None) -> dict[Any, str]:
+    """Each line's status in words, in its organisation's time zone (two queries)."""
+    moment = now or datetime.now(tz=ZoneInfo("UTC"))
+    texts = {}
+    for line in _lines(source_ids):
+        zone = ZoneInfo(line.organisation.timezone)
+        texts[line.pk] = status_text(line_status(line, moment, zone=zone), zone, moment)
+    return texts
+
+
+def attach_status_texts(hits: Sequence[Hit], now: datetime | None = None) -> None:
+    """Set ``status_text`` on the warm-line hits (two queries when there are any)."""
+    warm = [hit for hit in hits if hit.listing.kind == ListingKind.WARMLINE and hit.listing.source_id]
+    if not warm:
+        return
+    texts = line_status_texts([hit.listing.source_id for hit in warm], now)
+    for hit in warm:
+        hit.status_text = texts.get(hit.listing.source_id, "")
+
+
 # --- 3. Distance ------------------------------------------------------------------------------
 
 
@@ -297,8 +343,12 @@ def online(filters: Filters, *, timezone: str = "", now: datetime | None = None)
     queryset = filtered(Listing.objects.filter(is_online=True, is_in_person=False), filters)
     if filters.open_now:
         moment = now or datetime.now(tz=ZoneInfo("UTC"))
+        candidates = list(queryset.values_list("id", "name", "timezone", "weekly", "source_id"))
+        statuses = line_statuses([row[4] for row in candidates], moment)
         rows = [
-            row for row in queryset.values_list("id", "name", "timezone", "weekly") if is_open(row[3], row[2], moment)
+            row
+            for row in candidates
+            if (statuses[row[4]].is_open if row[4] in statuses else is_open(row[3], row[2], moment))
         ]
         rows.sort(key=lambda row: (bool(timezone) and row[2] != timezone, row[1].lower(), str(row[0])))
         return _load([(row[0], None) for row in rows[:ONLINE_LIMIT]]), len(rows)
@@ -319,8 +369,9 @@ def search(
     now: datetime | None = None,
     per_page: int = PER_PAGE,
 ) -> Results:
-    """Near-me search: at most four queries whatever the page or the number of results (nearby
-    ids, the page's rows, the online section and its count)."""
+    """Near-me search: a fixed number of queries whatever the page or the number of results
+    (nearby ids, the page's rows, the online section and its count, and two for the warm lines'
+    status; two more when "open now" reads the lines' hours)."""
     if radius_miles not in RADII_MILES:
         raise ValueError(f"radius must be one of {RADII_MILES}")
     if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
@@ -330,6 +381,7 @@ def search(
         latitude, longitude, radius_miles=radius_miles, filters=filters, page=page, now=now, per_page=per_page
     )
     results.online, results.online_count = online(filters, timezone=timezone, now=now)
+    attach_status_texts([*results.hits, *results.online], now)
     return results
 
 

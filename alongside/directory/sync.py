@@ -1,12 +1,15 @@
 """Keeping the directory's index in step with its sources (docs/directory.md, "The index").
 
 ``reindex(organisation=None)`` rebuilds the listings of one organisation (or all): one per public,
-meeting group of a public, active program; one per public, active program offering a warm line;
-and, for a public, active program offering one-on-one mentorship, one per public site of the
+meeting group of a public, active program; one per public, in-service warm line (``warmline.Line``,
+with its weekly hours); one per public, active program offering a warm line that has no line of its
+own yet; and, for a public, active program offering one-on-one mentorship, one per public site of the
 program (or one without a place when it has none). Listings whose source is gone or no longer
 public are deleted. ``sync_group(group)`` refreshes one group's listing; it runs after every
 committed change to a group (``DirectoryConfig.ready`` registers it with
-``groups.services.register_change_listener``).
+``groups.services.register_change_listener``). ``sync_line(line)`` refreshes the organisation's
+warm-line listings after every committed change to a line, its hours or closures (``DirectoryConfig.ready``
+registers it with ``warmline.lines.register_change_listener``).
 
 Only public (P1) fields are copied: nothing about who registered, attended, or facilitates, no
 notes, and a group's online link only when it is drop-in and its join details are public.
@@ -22,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from alongside.accounts.models import Organisation, Program, Site
@@ -32,6 +36,8 @@ from alongside.directory.search import time_bit
 from alongside.groups import schedules as rules
 from alongside.groups.models import Group, GroupStatus, Schedule
 from alongside.groups.vocab import Audience, GroupFormat, Joining
+from alongside.warmline import hours as line_hours
+from alongside.warmline.models import Line, LineAudience
 
 OWN_KINDS = (ListingKind.GROUP, ListingKind.WARMLINE, ListingKind.MENTORSHIP)
 WEEKDAY_INDEX = {"SU": 0, "MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6}  # Sunday = 0
@@ -203,15 +209,15 @@ def _program_base(program: Program, organisation: Organisation, kind: str) -> di
     }
 
 
-def program_fields(program: Program, organisation: Organisation) -> list[dict[str, Any]]:
+def program_fields(program: Program, organisation: Organisation, *, has_lines: bool = False) -> list[dict[str, Any]]:
     """The warm-line and mentorship listings of a program (none unless public and active).
 
-    Warm lines: one listing, online and by phone. Their opening hours arrive with the warm-line
-    issue; until then ``weekly`` is empty and "open now" finds none (docs/directory.md)."""
+    Warm lines: one listing, online and by phone, only while the program has no ``warmline.Line``
+    (then each line is a listing of its own, with its hours: ``line_fields``)."""
     if not program.is_public or not program.is_active or not organisation.is_active:
         return []
     found: list[dict[str, Any]] = []
-    if program.offers_warmline:
+    if program.offers_warmline and not has_lines:
         found.append(
             {
                 **_program_base(program, organisation, ListingKind.WARMLINE),
@@ -242,6 +248,86 @@ def program_fields(program: Program, organisation: Organisation) -> list[dict[st
     return found
 
 
+# The directory's audiences (groups.vocab.Audience); a line for anyone has none (every filter but
+# "who it is for" finds it).
+LINE_AUDIENCE: dict[str, str] = {
+    LineAudience.ADULTS: Audience.ADULTS,
+    LineAudience.YOUTH: Audience.YOUTH,
+    LineAudience.FAMILIES: Audience.FAMILIES,
+    LineAudience.COMMUNITY: Audience.COMMUNITY,
+}
+MORNING_END, AFTERNOON_END = 12 * 60, 17 * 60
+
+
+def _line_week(line: Line) -> tuple[list[dict[str, Any]], int, int]:
+    """Weekly hours in the Meeting Guide shape (Sunday = 0; an overnight period's ``end_time`` is
+    before its ``time``) and the day and time-of-day masks of every hour the line is open."""
+    weekly: list[dict[str, Any]] = []
+    days = times = 0
+    for period in line_hours.periods(line):
+        day = (period.day + 1) % 7  # Monday = 0 → Sunday = 0
+        weekly.append({"day": day, "time": f"{period.opens:%H:%M}", "end_time": f"{period.closes:%H:%M}"})
+        start = period.opens.hour * 60 + period.opens.minute
+        end = period.closes.hour * 60 + period.closes.minute
+        pieces = [(day, start, end)] if not period.overnight else [(day, start, 24 * 60), ((day + 1) % 7, 0, end)]
+        for piece_day, lo, hi in pieces:
+            if hi <= lo:
+                continue
+            days |= 1 << piece_day
+            for bit, (a, b) in ((1, (0, MORNING_END)), (2, (MORNING_END, AFTERNOON_END)), (4, (AFTERNOON_END, 1440))):
+                if lo < b and a < hi:
+                    times |= bit
+    weekly.sort(key=lambda entry: (entry["day"], entry["time"]))
+    return weekly, days, times
+
+
+def line_fields(line: Line) -> dict[str, Any] | None:
+    """The listing of a warm line, or None when it must not be listed."""
+    organisation = line.organisation
+    program = line.program
+    if (
+        not line.is_public
+        or not line.is_active
+        or not organisation.is_active
+        or (program is not None and (not program.is_public or not program.is_active))
+    ):
+        return None
+    weekly, days, times = _line_week(line)
+    phones = line.public_phone_numbers
+    return {
+        "kind": ListingKind.WARMLINE,
+        "organisation": organisation,
+        "source_id": line.pk,
+        "source": "",
+        "external_slug": "",
+        "name": line.name,
+        "slug": line.slug,
+        "description": line.description,
+        "url": reverse("warmline:public_line", args=[organisation.slug, line.slug]),
+        "organisation_name": organisation.name,
+        "audience": LINE_AUDIENCE.get(line.audience, ""),
+        "communities": [],
+        "topics": [],
+        "languages": list(line.languages or []),
+        "format": "",
+        "age_min": None,
+        "age_max": None,
+        "accessibility": [],
+        "is_free": True,
+        "joining": "",
+        **NO_PLACE,
+        "timezone": organisation.timezone,
+        "is_online": True,
+        "is_in_person": False,
+        "weekly": weekly,
+        "days_mask": days,
+        "times_mask": times,
+        "next_start": None,
+        "conference_url": "",
+        "conference_phone": phones[0]["number"] if phones else "",
+    }
+
+
 def _apply(
     existing: dict[tuple[str, Any], Listing], wanted: dict[str, Any], now: datetime, summary: dict[str, int]
 ) -> None:
@@ -249,12 +335,12 @@ def _apply(
     listing = existing.pop(key, None)
     if listing is None:
         listing_id = uuid.uuid4()
-        if wanted["kind"] != ListingKind.GROUP:
+        if not wanted.get("url"):  # groups and lines have pages of their own
             wanted = {**wanted, "url": listing_url(listing_id)}
         Listing.objects.create(id=listing_id, updated_at=now, **wanted)
         summary["created"] += 1
         return
-    if wanted["kind"] != ListingKind.GROUP:
+    if not wanted.get("url"):
         wanted = {**wanted, "url": listing_url(listing.pk)}
     probe = Listing(**{**wanted, "id": listing.pk, "updated_at": now})
     probe.fill_search_columns()
@@ -288,6 +374,12 @@ def sync_organisation(organisation: Organisation, *, now: datetime | None = None
                 fields = group_fields(group, now=now)
                 if fields is not None:
                     wanted.append(fields)
+            lines = list(Line.objects.filter(organisation=organisation).select_related("organisation", "program"))
+            with_lines = {line.program_id for line in lines}
+            for line in lines:
+                line_listing = line_fields(line)
+                if line_listing is not None:
+                    wanted.append(line_listing)
             programs = Program.objects.filter(
                 Q(offers_warmline=True) | Q(offers_mentorship=True),
                 organisation=organisation,
@@ -295,7 +387,7 @@ def sync_organisation(organisation: Organisation, *, now: datetime | None = None
                 is_active=True,
             )
             for program in programs.prefetch_related("sites"):
-                wanted.extend(program_fields(program, organisation))
+                wanted.extend(program_fields(program, organisation, has_lines=program.pk in with_lines))
         for fields in wanted:
             _apply(existing, fields, now, summary)
         if existing:
@@ -325,6 +417,14 @@ def sync_group(group: Group, *, now: datetime | None = None) -> None:
             Listing.objects.filter(kind=ListingKind.GROUP, source_id=group.pk).delete()
             return
         _apply(existing, fields, now, {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0})
+
+
+def sync_line(line: Line, *, now: datetime | None = None) -> None:
+    """Refresh the organisation's listings after a change to one of its lines (the line's own
+    listing and, when a line joins or leaves a program, the program's stand-in listing). Lines are
+    few; the organisation's sync is the one place that knows both."""
+    organisation = Organisation.objects.get(pk=line.organisation_id)
+    sync_organisation(organisation, now=now)
 
 
 def reindex(organisation: Organisation | None = None, *, now: datetime | None = None) -> dict[str, int]:

@@ -9,3 +9,13 @@ class WarmlineConfig(AppConfig):
 
     name = "alongside.warmline"
     label = "warmline"
+
+    def ready(self) -> None:
+        from alongside.people.rights import register_rights_handlers
+        from alongside.warmline import contacts
+
+        # A person's warm-line records follow their rights requests like every other record:
+        # restriction stops new use, anonymisation clears what identifies them.
+        register_rights_handlers(
+            on_restrict=contacts.participant_restricted, on_anonymise=contacts.participant_anonymised
+        )

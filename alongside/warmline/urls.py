@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from alongside.warmline import urls_chat, urls_contacts, urls_lines, urls_screening, urls_shifts
+from alongside.warmline import urls_chat, urls_contacts, urls_lines, urls_screening, urls_shifts, urls_telephony
 
 app_name = "warmline"
 
@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern] = [
     *urls_contacts.urlpatterns,
     *urls_screening.urlpatterns,
     *urls_chat.urlpatterns,
+    *urls_telephony.urlpatterns,
 ]

@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from alongside.warmline.views import screening as views
+
+screening = "app/<slug:org_slug>/warmline/screening/"
+
+urlpatterns: list[URLPattern] = [
+    path(screening, views.rule_list, name="screening_rules"),
+    path(screening + "try/", views.try_message, name="screening_try"),
+    path(screening + "new/", views.rule_create, name="screening_rule_create"),
+    path(screening + "reset/", views.rules_reset, name="screening_reset"),
+    path(screening + "<uuid:rule_id>/edit/", views.rule_edit, name="screening_rule_edit"),
+    path(screening + "<uuid:rule_id>/deactivate/", views.rule_deactivate, name="screening_rule_deactivate"),
+]

@@ -6,7 +6,6 @@ Nothing leaves the machine: every context aborts requests to any origin but the 
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import Tenant, make_tenant, set_audit_triggers
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -107,33 +106,19 @@ def page(make_context: Callable[..., BrowserContext]) -> Page:
 # and TRUNCATE by database trigger (audit migration 0002), which would make every flush fail. So the
 # triggers are in place while each test runs, lifted just for the flush, and put back for good when the
 # last browser test is done, before any other test in the run uses the database.
-_TRIGGERS = importlib.import_module("alongside.audit.migrations.0002_append_only_triggers")
-
-
-def _set_audit_triggers(*, present: bool) -> None:
-    from django.db import connection
-
-    vendor = connection.vendor
-    remove = {"sqlite": _TRIGGERS.SQLITE_REVERSE, "postgresql": _TRIGGERS.POSTGRES_REVERSE}.get(vendor, [])
-    create = {"sqlite": _TRIGGERS.SQLITE, "postgresql": _TRIGGERS.POSTGRES}.get(vendor, [])
-    with connection.cursor() as cursor:
-        for statement in remove + (create if present else []):
-            cursor.execute(statement)
-
-
 @pytest.fixture(scope="package", autouse=True)
 def _audit_triggers_back_afterwards(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     yield
     with django_db_blocker.unblock():
-        _set_audit_triggers(present=True)
+        set_audit_triggers(present=True)
 
 
 @pytest.fixture(autouse=True)
 def _audit_triggers_lifted_for_flush(transactional_db: Any) -> Iterator[None]:
     # Set up after transactional_db, so torn down (triggers lifted) just before its flush.
-    _set_audit_triggers(present=True)
+    set_audit_triggers(present=True)
     yield
-    _set_audit_triggers(present=False)
+    set_audit_triggers(present=False)
 
 
 @pytest.fixture

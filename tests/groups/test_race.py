@@ -8,9 +8,7 @@ registration gets the place."""
 from __future__ import annotations
 
 import contextlib
-import importlib
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,34 +21,10 @@ from alongside.groups.vocab import Joining
 from tests.groups.helpers import make_group
 
 pytestmark = [
+    pytest.mark.usefixtures("committing_db"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
-_TRIGGERS = importlib.import_module("alongside.audit.migrations.0002_append_only_triggers")
-
-
-def _set_audit_triggers(*, present: bool) -> None:
-    with connection.cursor() as cursor:
-        for statement in _TRIGGERS.POSTGRES_REVERSE + (_TRIGGERS.POSTGRES if present else []):
-            cursor.execute(statement)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _audit_triggers_back_afterwards(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock():
-            _set_audit_triggers(present=True)
-
-
-@pytest.fixture(autouse=True)
-def _audit_triggers_lifted_for_flush(transactional_db: Any) -> Iterator[None]:
-    """The audit table refuses DELETE by trigger: lifted for the flush after this committing test
-    (as in tests/matching/test_locks.py), put back when the module is done."""
-    _set_audit_triggers(present=True)
-    yield
-    _set_audit_triggers(present=False)
 
 
 def test_two_people_racing_for_the_last_place(harbor: Any, monkeypatch: pytest.MonkeyPatch) -> None:

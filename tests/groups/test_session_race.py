@@ -7,9 +7,7 @@ and there is one row."""
 from __future__ import annotations
 
 import contextlib
-import importlib
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,34 +21,10 @@ from alongside.groups.schedules import occurrences
 from tests.groups.helpers import make_group, make_schedule
 
 pytestmark = [
+    pytest.mark.usefixtures("committing_db"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race needs PostgreSQL"),
 ]
-
-_TRIGGERS = importlib.import_module("alongside.audit.migrations.0002_append_only_triggers")
-
-
-def _set_audit_triggers(*, present: bool) -> None:
-    with connection.cursor() as cursor:
-        for statement in _TRIGGERS.POSTGRES_REVERSE + (_TRIGGERS.POSTGRES if present else []):
-            cursor.execute(statement)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _audit_triggers_back_afterwards(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock():
-            _set_audit_triggers(present=True)
-
-
-@pytest.fixture(autouse=True)
-def _audit_triggers_lifted_for_flush(transactional_db: Any) -> Iterator[None]:
-    """The audit table refuses DELETE: lifted for the flush after this committing test (as in
-    tests/groups/test_race.py), put back when the module is done."""
-    _set_audit_triggers(present=True)
-    yield
-    _set_audit_triggers(present=False)
 
 
 def test_two_requests_make_one_session_row(harbor: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,10 +7,8 @@ is done."""
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,34 +21,12 @@ from alongside.matching.models import Match, MatchRequest
 from tests.matching.helpers import make_peer, make_person, make_request
 
 pytestmark = [
+    pytest.mark.usefixtures("committing_db"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite serialises writers)"
     ),
 ]
-
-_TRIGGERS = importlib.import_module("alongside.audit.migrations.0002_append_only_triggers")
-
-
-def _set_audit_triggers(*, present: bool) -> None:
-    with connection.cursor() as cursor:
-        for statement in _TRIGGERS.POSTGRES_REVERSE + (_TRIGGERS.POSTGRES if present else []):
-            cursor.execute(statement)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _audit_triggers_back_afterwards(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock():
-            _set_audit_triggers(present=True)
-
-
-@pytest.fixture(autouse=True)
-def _audit_triggers_lifted_for_flush(transactional_db: Any) -> Iterator[None]:
-    _set_audit_triggers(present=True)
-    yield
-    _set_audit_triggers(present=False)
 
 
 def test_two_coordinators_cannot_fill_the_same_last_place(harbor, monkeypatch):

@@ -6,10 +6,8 @@ table's append-only triggers are lifted just for pytest-django's flush and put b
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,34 +19,12 @@ from alongside.safety.models import Escalation, EscalationAlert
 from tests.safety.helpers import SUMMARY
 
 pytestmark = [
+    pytest.mark.usefixtures("committing_db"),
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="row locks need PostgreSQL (SQLite serialises writers)"
     ),
 ]
-
-_TRIGGERS = importlib.import_module("alongside.audit.migrations.0002_append_only_triggers")
-
-
-def _set_audit_triggers(*, present: bool) -> None:
-    with connection.cursor() as cursor:
-        for statement in _TRIGGERS.POSTGRES_REVERSE + (_TRIGGERS.POSTGRES if present else []):
-            cursor.execute(statement)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _audit_triggers_back_afterwards(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    if connection.vendor == "postgresql":
-        with django_db_blocker.unblock():
-            _set_audit_triggers(present=True)
-
-
-@pytest.fixture(autouse=True)
-def _audit_triggers_lifted_for_flush(transactional_db: Any) -> Iterator[None]:
-    _set_audit_triggers(present=True)
-    yield
-    _set_audit_triggers(present=False)
 
 
 def test_two_simultaneous_identical_raises_make_one_concern(harbor, monkeypatch):

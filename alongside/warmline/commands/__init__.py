@@ -9,6 +9,6 @@ from __future__ import annotations
 
 # action name (as typed) -> module in this package
 ACTIONS: dict[str, str] = {
-    # "screen": "screen",  (the screening part)
-    # "remind-shifts": "remind_shifts",  (the shifts part)
+    "screen": "screen",  # the screening part
+    "remind-shifts": "remind_shifts",
 }

@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 
 from alongside.accounts.demo import DEMO_PASSWORD, DemoRefused, load_demo
 from alongside.groups.demo import load_groups_demo
 from alongside.matching.demo import load_matching_demo
 from alongside.people.demo import load_people_demo
+from alongside.warmline.demo import load_warmline_demo
 from alongside.workforce.demo import load_workforce_demo
 
 
@@ -29,11 +31,15 @@ class Command(BaseCommand):
             self.stdout.write("The database already holds organisations; the demo was not loaded.")
             return
         try:
-            logins = load_demo()
-            load_people_demo()
-            load_matching_demo()
-            load_workforce_demo()
-            load_groups_demo()
+            # The demo's history (safety concerns raised weeks ago, say) must not email anyone
+            # today: whatever the loaders would send goes nowhere.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                logins = load_demo()
+                load_people_demo()
+                load_matching_demo()
+                load_workforce_demo()
+                load_groups_demo()
+                load_warmline_demo()
         except DemoRefused as exc:
             raise CommandError(str(exc)) from exc
         if options["quiet_logins"]:

@@ -1,0 +1,61 @@
+"""``alongside warmline screen``: one line of JSON, the organisation's rules with --org, and clear
+errors for bad input."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from alongside.warmline.screening_rules import rule_create
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command("warmline", "screen", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_prints_one_line_of_json() -> None:
+    out = run("--text", "I don't want to live. Goodbye forever")
+    assert out.count("\n") == 1
+    assert json.loads(out) == {"flag": True, "matched": ["don't want to live", "goodbye forever"]}
+    assert json.loads(run("--text", "I'm not suicidal")) == {"flag": False, "matched": []}
+
+
+def test_spanish_and_auto() -> None:
+    assert json.loads(run("--text", "ya no quiero vivir", "--lang", "es"))["matched"] == [
+        "ya no quiero vivir",
+        "no quiero vivir",
+    ]
+    assert json.loads(run("--text", "matarme", "--lang", "auto"))["flag"] is True
+    assert json.loads(run("--text", "matarme"))["flag"] is False  # English rules only
+
+
+@pytest.mark.django_db
+def test_organisation_rules(harbor: Any) -> None:
+    rule_create(
+        acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase="sleep forever"
+    )
+    assert json.loads(run("--text", "sleep forever", "--org", "harbor")) == {"flag": True, "matched": ["sleep forever"]}
+    assert json.loads(run("--text", "sleep forever"))["flag"] is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--text", "hello", "--org", "nowhere"], "No active organisation has the slug 'nowhere'"),
+        (["--text", ""], "--text must not be empty"),
+        (["--text", "   "], "--text must not be empty"),
+        (["--text", "hello", "--lang", "fr"], "invalid choice: 'fr'"),
+        ([], "--text"),
+    ],
+)
+def test_bad_input(args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        run(*args)
