@@ -21,15 +21,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core import signing
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
-from alongside.accounts.models import Membership, User
+from alongside.accounts.feeds import feed_token, member_from_feed_token
+from alongside.accounts.models import User
 from alongside.core.ics import ics_domain, ics_escape, ics_lines, ics_time
-from alongside.core.tenancy import unscoped
 from alongside.groups.access import facilitated_by
 from alongside.groups.models import Group, GroupStatus, Schedule, Session, SessionStatus
 from alongside.groups.schedules import localise
@@ -284,43 +281,11 @@ def facilitator_groups(user: User, organisation: Any) -> list[Group]:
 # --- The facilitator's private address --------------------------------------------------------
 
 
-def _password_mark(user: User) -> str:
-    return salted_hmac(TOKEN_SALT, f"{user.pk}:{user.password}").hexdigest()[:16]
-
-
 def facilitator_token(user: User, organisation: Any) -> str:
-    """The secret in the facilitator's feed address (signed; names the user and the organisation)."""
-    return signing.dumps(
-        {"u": str(user.pk), "o": str(organisation.pk), "p": _password_mark(user)}, salt=TOKEN_SALT, compress=True
-    )
+    """The secret in the facilitator's feed address (``accounts.feeds``)."""
+    return feed_token(user, organisation, salt=TOKEN_SALT)
 
 
 def facilitator_from_token(token: str) -> tuple[User, Any] | None:
-    """(user, organisation id) for a valid token of an active member, else None."""
-    try:
-        data = signing.loads(token, salt=TOKEN_SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not {"u", "o", "p"} <= set(data):
-        return None
-    try:
-        user = User.objects.filter(pk=data["u"], is_active=True).first()
-    except (ValueError, ValidationError):
-        return None
-    if user is None or not constant_time_compare(_password_mark(user), str(data["p"])):
-        return None
-    with unscoped("the feed's token names the organisation; checked against the person's memberships"):
-        member = (
-            Membership.objects.filter(
-                user=user,
-                organisation_id=data["o"],
-                is_active=True,
-                organisation__is_active=True,
-                role__in=FACILITATOR_ROLES,
-            )
-            .select_related("organisation")
-            .first()
-        )
-    if member is None:
-        return None
-    return user, member.organisation
+    """(user, organisation) for a valid token of an active member, else None."""
+    return member_from_feed_token(token, salt=TOKEN_SALT, roles=FACILITATOR_ROLES)

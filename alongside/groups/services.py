@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from alongside.accounts.models import Membership, Organisation, Program, Role, Site, User, validate_timezone
 from alongside.audit.services import record
 from alongside.core.services import apply_changes
+from alongside.core.slugs import clean_slug
 from alongside.groups import schedules as rules
 from alongside.groups.models import Group, GroupAgreement, GroupStatus, Schedule, Session, SessionStatus
 from alongside.groups.vocab import Accessibility, Audience, Community, GroupFormat, Joining, Topic
@@ -154,28 +154,6 @@ GROUP_FIELDS = (
 )
 
 
-def _slug_taken(organisation: Organisation, slug: str, instance: Group | None) -> bool:
-    taken = Group.objects.filter(organisation=organisation, slug=slug)
-    if instance is not None:
-        taken = taken.exclude(pk=instance.pk)
-    return taken.exists()
-
-
-def _unique_slug(organisation: Organisation, base: str, exclude: Any = None) -> str:
-    base = (base or "group")[:72].strip("-") or "group"
-    taken = set(
-        Group.objects.filter(organisation=organisation, slug__startswith=base)
-        .exclude(pk__in=[exclude] if exclude else [])
-        .values_list("slug", flat=True)
-    )
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
-
-
 def _clean_group(organisation: Organisation, data: dict[str, Any], *, instance: Group | None) -> dict[str, Any]:
     """Every group field checked together (the whole group, after the change), or ValidationError."""
     errors: dict[str, str] = {}
@@ -183,21 +161,15 @@ def _clean_group(organisation: Organisation, data: dict[str, Any], *, instance: 
     out["name"] = _text(errors, "name", data.get("name"), 120, required=_("Give the group a name."))
     out["description"] = _text(errors, "description", data.get("description"), 2000)
 
-    slug = data.get("slug") or ""
-    if not isinstance(slug, str):
-        errors["slug"] = _("Use lower-case letters, numbers and hyphens.")
-        slug = ""
-    slug = slug.strip()
-    if slug:
-        if slugify(slug) != slug or len(slug) > 80:
-            errors["slug"] = _("Use lower-case letters, numbers and hyphens, up to 80 characters.")
-        elif _slug_taken(organisation, slug, instance):
-            errors["slug"] = _("Another group already uses this web address name. Choose a different one.")
-        out["slug"] = slug
-    elif instance is not None:
-        out["slug"] = instance.slug
-    else:
-        out["slug"] = _unique_slug(organisation, slugify(out["name"])) if out["name"] else ""
+    out["slug"] = clean_slug(
+        errors,
+        data.get("slug"),
+        existing=Group.objects.filter(organisation=organisation),
+        instance=instance,
+        name=out["name"],
+        fallback="group",
+        taken_message=_("Another group already uses this web address name. Choose a different one."),
+    )
 
     program = data.get("program")
     if not isinstance(program, Program) or program.organisation_id != organisation.pk or not program.is_active:

@@ -16,15 +16,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.core import signing
-from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from alongside.accounts.models import Membership, User
+from alongside.accounts.feeds import feed_token, member_from_feed_token
+from alongside.accounts.models import User
 from alongside.core.ics import ics_domain, ics_escape, ics_lines, ics_time
-from alongside.core.tenancy import unscoped
 from alongside.warmline.models import Shift
 
 PRODID = "-//Alongside//Warm-line shifts//EN"
@@ -61,43 +58,11 @@ def calendar(shifts: Sequence[Shift], user: User, *, name: str, now: datetime | 
     return ics_lines(lines)
 
 
-def _password_mark(user: User) -> str:
-    return salted_hmac(TOKEN_SALT, f"{user.pk}:{user.password}").hexdigest()[:16]
-
-
 def shift_token(user: User, organisation: Any) -> str:
-    """The secret in the person's feed address (signed; names the user and the organisation)."""
-    return signing.dumps(
-        {"u": str(user.pk), "o": str(organisation.pk), "p": _password_mark(user)}, salt=TOKEN_SALT, compress=True
-    )
+    """The secret in the person's shift-feed address (``accounts.feeds``)."""
+    return feed_token(user, organisation, salt=TOKEN_SALT)
 
 
 def person_from_token(token: str) -> tuple[User, Any] | None:
     """(user, organisation) for a valid token of an active member, else None."""
-    try:
-        data = signing.loads(token, salt=TOKEN_SALT)
-    except signing.BadSignature:
-        return None
-    if not isinstance(data, dict) or not {"u", "o", "p"} <= set(data):
-        return None
-    try:
-        user = User.objects.filter(pk=data["u"], is_active=True).first()
-    except (ValueError, ValidationError):
-        return None
-    if user is None or not constant_time_compare(_password_mark(user), str(data["p"])):
-        return None
-    with unscoped("the feed's token names the organisation; checked against the person's memberships"):
-        member = (
-            Membership.objects.filter(
-                user=user,
-                organisation_id=data["o"],
-                is_active=True,
-                organisation__is_active=True,
-                role__in=FEED_ROLES,
-            )
-            .select_related("organisation")
-            .first()
-        )
-    if member is None:
-        return None
-    return user, member.organisation
+    return member_from_feed_token(token, salt=TOKEN_SALT, roles=FEED_ROLES)

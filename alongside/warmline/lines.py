@@ -19,13 +19,13 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from alongside.accounts.access import OrgContext, parse_uuid_or_404
 from alongside.accounts.models import Organisation, Program, User
 from alongside.audit.services import record
 from alongside.core.services import apply_changes
+from alongside.core.slugs import clean_slug
 from alongside.core.tenancy import tenant_scope
 from alongside.warmline.hours import DAY_NAMES, Period
 from alongside.warmline.models import Line, LineAudience, LineClosure
@@ -158,21 +158,15 @@ def _clean_line(organisation: Organisation, data: dict[str, Any], *, instance: L
     out["name"] = _text(errors, "name", data.get("name"), 120, required=_("Give the line a name."))
     out["description"] = _text(errors, "description", data.get("description"), 2000)
 
-    slug = data.get("slug") or ""
-    if not isinstance(slug, str):
-        errors["slug"] = _("Use lower-case letters, numbers and hyphens.")
-        slug = ""
-    slug = slug.strip()
-    if slug:
-        if slugify(slug) != slug or len(slug) > 80:
-            errors["slug"] = _("Use lower-case letters, numbers and hyphens, up to 80 characters.")
-        elif _slug_taken(organisation, slug, instance):
-            errors["slug"] = _("Another line already uses this web address name. Choose a different one.")
-        out["slug"] = slug
-    elif instance is not None:
-        out["slug"] = instance.slug
-    else:
-        out["slug"] = _unique_slug(organisation, slugify(out["name"])) if out["name"] else ""
+    out["slug"] = clean_slug(
+        errors,
+        data.get("slug"),
+        existing=Line.objects.filter(organisation=organisation),
+        instance=instance,
+        name=out["name"],
+        fallback="line",
+        taken_message=_("Another line already uses this web address name. Choose a different one."),
+    )
 
     program = data.get("program")
     if program is not None:
@@ -215,24 +209,6 @@ def _clean_line(organisation: Organisation, data: dict[str, Any], *, instance: L
     if errors:
         raise ValidationError(errors)
     return out
-
-
-def _slug_taken(organisation: Organisation, slug: str, instance: Line | None) -> bool:
-    taken = Line.objects.filter(organisation=organisation, slug=slug)
-    if instance is not None:
-        taken = taken.exclude(pk=instance.pk)
-    return taken.exists()
-
-
-def _unique_slug(organisation: Organisation, base: str) -> str:
-    base = (base or "line")[:72].strip("-") or "line"
-    taken = set(Line.objects.filter(organisation=organisation, slug__startswith=base).values_list("slug", flat=True))
-    if base not in taken:
-        return base
-    n = 2
-    while f"{base}-{n}" in taken:
-        n += 1
-    return f"{base}-{n}"
 
 
 # --- Lines ---------------------------------------------------------------------------------------------
