@@ -73,6 +73,12 @@ def test_demo_setting_is_a_deploy_warning(tmp_path: Path) -> None:
     assert result.returncode != 0 and "alongside.W004" in result.stderr
 
 
+def test_chat_without_redis_is_a_deploy_warning(tmp_path: Path) -> None:
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "REDIS_URL"}
+    result = run_alongside(env, "check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path)
+    assert result.returncode != 0 and "alongside.W005" in result.stderr
+
+
 def test_no_environment_runs_locally_with_generated_keys(tmp_path: Path) -> None:
     result = run_alongside({}, "check", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -66,3 +66,19 @@ def sessions_are_limited(app_configs: Any, **kwargs: Any) -> list[Any]:
     if getattr(settings, "DEMO", False):
         warnings.append(Warning("ALONGSIDE_DEMO is on: demo accounts may skip two-factor set-up.", id="alongside.W004"))
     return warnings
+
+
+@register(Tags.compatibility, deploy=True)
+def chat_reaches_every_process(app_configs: Any, **kwargs: Any) -> list[Any]:
+    """Warm-line chat relays messages between processes through the channel layer: the in-memory
+    layer reaches only its own process, so a visitor and a peer served by two processes would not
+    hear each other live (they would fall back to fetching what they missed)."""
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    if backend.endswith("InMemoryChannelLayer"):
+        return [
+            Warning(
+                "The channel layer is in memory: set REDIS_URL so live chat reaches every app process.",
+                id="alongside.W005",
+            )
+        ]
+    return []
