@@ -178,6 +178,7 @@ from tests.people import (  # noqa: E402, F401
     routes_rights,
 )
 from tests.safety import routes as safety_routes  # noqa: E402, F401
+from tests.warmline import routes_board as warmline_routes_board  # noqa: E402, F401
 from tests.warmline import routes_chat as warmline_routes_chat  # noqa: E402, F401
 from tests.warmline import routes_contacts as warmline_routes_contacts  # noqa: E402, F401
 from tests.warmline import routes_lines as warmline_routes_lines  # noqa: E402, F401

@@ -73,7 +73,7 @@ def chat_reaches_every_process(app_configs: Any, **kwargs: Any) -> list[Any]:
     """Warm-line chat relays messages between processes through the channel layer: the in-memory
     layer reaches only its own process, so a visitor and a peer served by two processes would not
     hear each other live (they would fall back to fetching what they missed)."""
-    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "")
+    backend = str(settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", ""))
     if backend.endswith("InMemoryChannelLayer"):
         return [
             Warning(

@@ -61,7 +61,34 @@ def resume_minutes() -> int:
     return int(getattr(settings, "WARMLINE_CHAT_RESUME_MINUTES", 10))
 
 
+def flood_limit() -> int:
+    """The most messages a visitor may send in one minute in one conversation (setting, default 30)."""
+    return int(getattr(settings, "WARMLINE_CHAT_FLOOD_PER_MINUTE", 30))
+
+
+FLOOD_WINDOW = timedelta(minutes=1)
+# A visitor's page, socket or poll refreshes ``visitor_seen_at`` at most this often (one UPDATE).
+SEEN_EVERY = timedelta(seconds=15)
+# A chat whose conversation page never opened (the tab closed during the redirect) is gone after this.
+NEVER_SEEN = timedelta(hours=1)
+
+
 # --- Errors and results --------------------------------------------------------------------------
+
+
+class ChatFlood(ValidationError):
+    """The visitor sent more than ``flood_limit()`` messages in a minute; nothing was stored.
+    ``retry_after`` is how many seconds until one more is accepted."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            {
+                "body": _("You are sending messages very quickly. Please wait %(seconds)s seconds and send again.")
+                % {"seconds": retry_after}
+            },
+            code="flood",
+        )
+        self.retry_after = retry_after
 
 
 class ChatUnavailable(Exception):
@@ -244,12 +271,15 @@ def _can_answer(user: Any, organisation_id: Any) -> bool:
 
 
 def _waiting(qs: Any, now: datetime) -> Any:
-    """Waiting conversations, without those whose visitor stepped away and did not come back."""
-    return qs.filter(state=ConversationState.WAITING).exclude(resume_until__lt=now)
+    """Waiting conversations, without those whose visitor stepped away and did not come back, or
+    has not been heard from for the resume window (``visitor_gone``; the sweep abandons them)."""
+    return qs.filter(state=ConversationState.WAITING).exclude(resume_until__lt=now).exclude(_gone_q(now))
 
 
 def queue(line_ids: list[Any] | None, organisation: Organisation) -> list[Conversation]:
-    """Waiting conversations: flagged ones first, then first come first served."""
+    """Waiting conversations: flagged ones first, then first come first served. Visitors who left
+    without a word are marked abandoned on the way (one cheap query when there are none)."""
+    chats_sweep(organisation=organisation)
     qs = _waiting(Conversation.objects.filter(organisation=organisation), timezone.now())
     if line_ids is not None:
         qs = qs.filter(line__in=line_ids)
@@ -448,6 +478,8 @@ def message_send(
     if existing is not None:
         return existing, False
     text = _check_body(body)
+    if sender == SenderKind.VISITOR:
+        _check_flood(locked, moment)
     if sender == SenderKind.PEER:
         if acting_user is None or locked.peer_id != acting_user.pk or locked.state != ConversationState.ACTIVE:
             raise ValidationError(_("Only the peer supporter holding this conversation can write in it."))
@@ -461,12 +493,16 @@ def message_send(
         sender=acting_user if sender == SenderKind.PEER else None,
         client_id=client_id,
     )
-    record(acting_user if sender == SenderKind.PEER else None, "chat.message_send", message)
     if sender == SenderKind.VISITOR:
+        locked.visitor_seen_at = moment
         if locked.away_since is not None:  # writing again means they are back
             locked.away_since = locked.resume_until = None
-            locked.save(update_fields=["away_since", "resume_until", "updated_at"])
+        locked.save(update_fields=["away_since", "resume_until", "visitor_seen_at", "updated_at"])
         _screen(locked, text, moment)
+    # No audit event per message: the message row is itself the record of who wrote what and when
+    # (sender, time, seq; no code path edits a message, retention removes whole transcripts with
+    # an audit row). An audit event would lock the organisation's audit chain until commit, and
+    # every chat of the organisation would queue behind it (docs/warmline.md, "Delivery").
     return message, True
 
 
@@ -560,7 +596,8 @@ def visitor_resume(*, conversation: Conversation, now: datetime | None = None) -
     if locked.away_since is None:
         return locked
     locked.away_since = locked.resume_until = None
-    locked.save(update_fields=["away_since", "resume_until", "updated_at"])
+    locked.visitor_seen_at = moment
+    locked.save(update_fields=["away_since", "resume_until", "visitor_seen_at", "updated_at"])
     _system(locked, "back", gettext_noop("The person is back."), moment)
     record(None, "chat.resume", locked)
     return locked
@@ -626,9 +663,13 @@ def chat_claim(*, acting_user: User, conversation: Conversation, now: datetime |
     if locked.state != ConversationState.WAITING:
         if locked.peer_id == acting_user.pk:
             return locked
+        if locked.state == ConversationState.ABANDONED and not visitor_may_use(locked, moment):
+            raise ValidationError(_("The person stepped away and did not come back in time."))
         raise ValidationError(_("This chat is no longer waiting: another peer supporter has it, or it ended."))
     if not visitor_may_use(locked, moment):
         raise ValidationError(_("The person stepped away and did not come back in time."))
+    if visitor_gone(locked, moment):
+        raise ValidationError(_("The person seems to have left: their page has not been open for a while."))
     if active_count(acting_user, locked.organisation_id) >= locked.line.max_chats_per_peer:
         raise ValidationError(
             _("You already hold %(max)s chats, the most this line allows at once.")
@@ -746,6 +787,7 @@ def chat_close(
     record(acting_user, "chat.close", locked)
     _contact_prefill(locked, acting_user)
     _broadcast_state(locked)
+    _broadcast_queue(locked)  # the board and the consoles count chats in progress
     return locked
 
 
@@ -779,6 +821,94 @@ def feedback_leave(
     return locked
 
 
+# --- Presence and the sweep ------------------------------------------------------------------------
+
+
+def _gone_q(now: datetime) -> Q:
+    """Conversations whose visitor has not been heard from for ``resume_minutes()`` and is not
+    away with a link that still works (stepping away has its own window, ``resume_until``)."""
+    cutoff = now - timedelta(minutes=resume_minutes())
+    unheard = Q(visitor_seen_at__lt=cutoff) | Q(visitor_seen_at__isnull=True, queued_at__lt=now - NEVER_SEEN)
+    return unheard & Q(resume_until__isnull=True)
+
+
+def visitor_gone(conversation: Conversation, now: datetime | None = None) -> bool:
+    """True when the visitor has not been heard from for the resume window (not stepped away). For
+    an active chat the peer sees "The person may have left" and closes it themself."""
+    if conversation.state not in OPEN_STATES or conversation.resume_until is not None:
+        return False
+    moment = now or timezone.now()
+    if conversation.visitor_seen_at is None:
+        return conversation.queued_at < moment - NEVER_SEEN
+    return conversation.visitor_seen_at < moment - timedelta(minutes=resume_minutes())
+
+
+def presence_notice(conversation: Conversation, now: datetime | None = None) -> dict[str, Any]:
+    """For the peer's socket and poll: ``visitor_gone`` and, when gone, the words to show."""
+    gone = visitor_gone(conversation, now)
+    notice = _("The person may have left: their page has not been open for a while.") if gone else ""
+    return {"visitor_gone": gone, "notice": notice}
+
+
+def visitor_seen(*, conversation: Conversation, now: datetime | None = None) -> None:
+    """The visitor's page, socket or poll is alive: one UPDATE, at most every ``SEEN_EVERY``, no
+    lock, no audit (presence is not an action). Ended conversations are left alone."""
+    moment = now or timezone.now()
+    seen = conversation.visitor_seen_at
+    if seen is not None and moment - seen < SEEN_EVERY:
+        return
+    Conversation.objects.filter(
+        pk=conversation.pk, organisation=conversation.organisation_id, state__in=OPEN_STATES
+    ).update(visitor_seen_at=moment)
+    conversation.visitor_seen_at = moment
+
+
+def _check_flood(conversation: Conversation, now: datetime) -> None:
+    """At most ``flood_limit()`` visitor messages a minute per conversation (conversation locked)."""
+    recent = list(
+        Message.objects.filter(
+            organisation=conversation.organisation_id,
+            conversation=conversation,
+            sender_kind=SenderKind.VISITOR,
+            created_at__gt=now - FLOOD_WINDOW,
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: flood_limit()]
+    )
+    if len(recent) >= flood_limit():
+        oldest = recent[-1]
+        raise ChatFlood(max(1, int((oldest + FLOOD_WINDOW - now).total_seconds() + 0.999)))
+
+
+def chats_sweep(*, organisation: Organisation, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Mark abandoned the waiting chats whose visitor left without a word (``_gone_q``) or stepped
+    away and did not come back in time. Never an active chat (its peer closes it), never because of
+    screening. Each is re-checked under its row lock; audited ``chat.abandon`` as nobody. Runs in
+    the organisation's tenant scope; returns how many (would be) abandoned."""
+    moment = now or timezone.now()
+    stale = Conversation.objects.filter(organisation=organisation, state=ConversationState.WAITING).filter(
+        _gone_q(moment) | Q(resume_until__lt=moment)
+    )
+    ids = list(stale.values_list("pk", flat=True))
+    if dry_run:
+        return len(ids)
+    done = 0
+    for pk in ids:
+        with transaction.atomic():
+            locked = lock_conversation(Conversation(pk=pk, organisation_id=organisation.pk))
+            expired = locked.resume_until is not None and locked.resume_until < moment
+            if locked.state != ConversationState.WAITING or not (expired or visitor_gone(locked, moment)):
+                continue
+            _system(locked, "left", gettext_noop("The person left the queue."), moment)
+            locked.state = ConversationState.ABANDONED
+            _finish(locked, moment)
+            record(None, "chat.abandon", locked)
+            _broadcast_state(locked)
+            _broadcast_queue(locked)
+            done += 1
+    return done
+
+
 # --- Retention ------------------------------------------------------------------------------------
 
 
@@ -807,3 +937,71 @@ def transcripts_purge(*, organisation: Organisation, now: datetime | None = None
         )
     record(None, "retention.transcripts_cleared", organisation=organisation, object_type="warmline.conversation")
     return len(due)
+
+
+# --- Supervisors joining a conversation (the supervisor board) -----------------------------------
+
+SUPERVISOR_JOINED = "supervisor_joined"
+
+
+def supervisor_joined(conversation: Conversation, user: User) -> bool:
+    """Whether ``user`` joined this conversation as a supervisor (the transcript's own event)."""
+    return Message.objects.filter(
+        organisation=conversation.organisation_id, conversation=conversation, event=SUPERVISOR_JOINED, sender=user
+    ).exists()
+
+
+def _require_supervisor(acting_user: User, conversation: Conversation) -> None:
+    if (
+        acting_user is None
+        or not acting_user.is_active
+        or not has_permission(roles_for(acting_user, conversation.organisation_id), "warmline.supervise")
+    ):
+        raise ValidationError(_("Only a supervisor of this organisation can join a conversation."))
+
+
+@transaction.atomic
+def chat_join(*, acting_user: User, conversation: Conversation, now: datetime | None = None) -> Conversation:
+    """A supervisor joins a conversation in progress: from then on they read the transcript and may
+    write in it. Audited (``chat.supervisor_join``); the transcript says "A supervisor joined the
+    conversation", so the person and the peer both know. Joining again changes nothing."""
+    moment = now or timezone.now()
+    _require_supervisor(acting_user, conversation)
+    locked = lock_conversation(conversation)
+    if locked.state != ConversationState.ACTIVE:
+        raise ValidationError(_("Only a conversation in progress can be joined."))
+    if supervisor_joined(locked, acting_user):
+        return locked
+    with translation.override(locked.language):
+        text = _("A supervisor joined the conversation.")
+    _append(locked, kind=SenderKind.SYSTEM, body=text, now=moment, sender=acting_user, event=SUPERVISOR_JOINED)
+    record(acting_user, "chat.supervisor_join", locked)
+    return locked
+
+
+@transaction.atomic
+def chat_supervisor_send(
+    *, acting_user: User, conversation: Conversation, client_id: Any, body: Any, now: datetime | None = None
+) -> tuple[Message, bool]:
+    """A supervisor who joined writes in the conversation (shown to the person as a peer
+    supporter's message). Same idempotency as ``message_send``: a resend writes nothing."""
+    client_id = _check_client_id(client_id)
+    _require_supervisor(acting_user, conversation)
+    locked = lock_conversation(conversation)
+    existing = Message.objects.filter(
+        organisation=locked.organisation_id,
+        conversation=locked,
+        sender_kind=SenderKind.PEER,
+        sender=acting_user,
+        client_id=client_id,
+    ).first()
+    if existing is not None:
+        return existing, False
+    text = _check_body(body)
+    if locked.state != ConversationState.ACTIVE:
+        raise ValidationError(_("This conversation has ended."))
+    if not supervisor_joined(locked, acting_user):
+        raise ValidationError(_("Join the conversation before writing in it."))
+    moment = now or timezone.now()
+    message = _append(locked, kind=SenderKind.PEER, body=text, now=moment, sender=acting_user, client_id=client_id)
+    return message, True  # no audit event per message (see message_send)

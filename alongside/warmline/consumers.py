@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.consumer import SyncConsumer
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import JsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -31,6 +33,7 @@ from alongside.accounts.middleware import demo_exempt
 from alongside.accounts.models import Organisation, User
 from alongside.accounts.permissions import has_permission
 from alongside.accounts.selectors import organisation_by_slug, roles_for
+from alongside.audit.services import record
 from alongside.core.tenancy import tenant_scope
 from alongside.warmline import chat
 from alongside.warmline.models import Conversation, ConversationState, SenderKind
@@ -75,6 +78,10 @@ def staff_session_ok(scope: dict[str, Any]) -> bool:
     return auth_at is not None and timezone.now() - auth_at <= settings.SESSION_ABSOLUTE_LIMIT
 
 
+# Channels' own dispatch (find the handler, call it), without its one-shared-thread wrapper.
+_SYNC_DISPATCH = SyncConsumer.__dict__["dispatch"].func
+
+
 class _ChatSocket(JsonWebsocketConsumer):
     """What both sides of a conversation share: send, sync, typing, and the broadcast events."""
 
@@ -87,6 +94,13 @@ class _ChatSocket(JsonWebsocketConsumer):
         return Conversation.objects.select_related("organisation", "line").get(
             pk=self.conversation_id, organisation=self.organisation
         )
+
+    async def dispatch(self, message: Any) -> None:
+        """One socket's frames and broadcasts still run one at a time and in order, but in the
+        event loop's thread pool: Channels would run every synchronous consumer of the process in one
+        shared thread, so each conversation's database work queued behind all the others' (200
+        conversations on one server: acks took seconds; see benchmarks/chat.py)."""
+        await DatabaseSyncToAsync(_SYNC_DISPATCH, thread_sensitive=False)(self, message)
 
     def _join(self) -> None:
         self.group = chat.conversation_group(self.conversation_id)
@@ -121,6 +135,8 @@ class _ChatSocket(JsonWebsocketConsumer):
             self._receive_sync(content)
         elif kind == "typing":
             async_to_sync(self.channel_layer.group_send)(self.group, {"type": "chat.typing", "who": self.side})
+        elif kind == "ping":
+            self.send_json({"type": "pong"})  # the visitor's heartbeat: presence is noted in allowed()
         else:
             self.send_json({"type": "error", "errors": {"type": [gettext("Unknown message type.")]}})
 
@@ -130,6 +146,17 @@ class _ChatSocket(JsonWebsocketConsumer):
             try:
                 # message_send commits before it returns: the ack below is never for an unsaved message.
                 message, _created = self.send_message(self._conversation(), client_id, content.get("body"))
+            except chat.ChatFlood as exc:
+                self.send_json(
+                    {
+                        "type": "error",
+                        "client_id": client_id,
+                        "code": "flood",
+                        "retry_after": exc.retry_after,
+                        "errors": _errors(exc),
+                    }
+                )
+                return
             except ValidationError as exc:
                 self.send_json({"type": "error", "client_id": client_id, "errors": _errors(exc)})
                 return
@@ -145,7 +172,10 @@ class _ChatSocket(JsonWebsocketConsumer):
                 return
             for message in messages:
                 self.send_json(chat.message_payload(message))
-            self.send_json({"type": "synced", "last_seq": conversation.last_seq, "state": conversation.state})
+            synced = {"type": "synced", "last_seq": conversation.last_seq, "state": conversation.state}
+            if self.side == SenderKind.PEER:
+                synced |= chat.presence_notice(conversation)
+            self.send_json(synced)
 
     # Channel-layer events (sent to the conversation's group by the services after commit).
 
@@ -190,6 +220,8 @@ class VisitorChatConsumer(_ChatSocket):
             return
         self.organisation = conversation.organisation
         self.conversation_id = conversation.pk
+        with tenant_scope(self.organisation):
+            chat.visitor_seen(conversation=conversation)
         self._join()
         self.line_group = chat.line_queue_group(conversation.line_id)
         async_to_sync(self.channel_layer.group_add)(self.line_group, self.channel_name)
@@ -222,8 +254,13 @@ class VisitorChatConsumer(_ChatSocket):
         self._send_place(conversation)
 
     def allowed(self) -> bool:
+        """Every frame the visitor sends also says they are still here (presence)."""
         with tenant_scope(self.organisation):
-            return chat.visitor_may_use(self._conversation())
+            conversation = self._conversation()
+            if not chat.visitor_may_use(conversation):
+                return False
+            chat.visitor_seen(conversation=conversation)
+            return True
 
     def send_message(self, conversation: Conversation, client_id: Any, body: Any) -> tuple[Any, bool]:
         return chat.message_send(conversation=conversation, sender=SenderKind.VISITOR, client_id=client_id, body=body)
@@ -264,6 +301,9 @@ class PeerChatConsumer(_ChatSocket):
         if conversation.peer_id != self.user.pk:
             self.close(code=CLOSE_FORBIDDEN)
             return
+        with tenant_scope(self.organisation):
+            # The transcript is P3: one audit row per connection (a read), not one per frame.
+            record(self.user, "chat.view", conversation)
         self._join()
         self.accept()
         self.send_json({"type": "state", "state": conversation.state, "last_seq": conversation.last_seq})
@@ -345,3 +385,57 @@ class QueueConsumer(JsonWebsocketConsumer):
             self.close(code=CLOSE_SESSION_ENDED)
             return
         self.send_json({key: value for key, value in event.items() if key != "type"} | {"type": "alert"})
+
+
+class BoardConsumer(JsonWebsocketConsumer):
+    """``ws/warmline/<org_slug>/board/``: the supervisor board. Supervisors only (warmline.supervise);
+    it forwards no content, only "something changed" (the page fetches its fragment again) and
+    crisis alerts (the conversation's id, its line and the time). The session is re-checked on every
+    frame it receives or forwards."""
+
+    organisation: Organisation
+    groups_joined: list[str]
+
+    def connect(self) -> None:
+        self.groups_joined = []
+        found = _staff_org(self.scope, "warmline.supervise")
+        if found is None:
+            self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.organisation, _user = found
+        names = [chat.queue_group(self.organisation.pk), chat.supervisors_group(self.organisation.pk)]
+        for name in names:
+            async_to_sync(self.channel_layer.group_add)(name, self.channel_name)
+        self.groups_joined = names
+        self.accept()
+
+    def disconnect(self, code: int) -> None:
+        for name in self.groups_joined:
+            async_to_sync(self.channel_layer.group_discard)(name, self.channel_name)
+
+    def _still_allowed(self) -> bool:
+        if staff_session_ok(self.scope) and has_permission(
+            roles_for(self.scope["user"], self.organisation.pk), "warmline.supervise"
+        ):
+            return True
+        self.close(code=CLOSE_SESSION_ENDED)
+        return False
+
+    def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if self._still_allowed():  # any frame asks whether the board changed
+            self.send_json({"type": "changed"})
+
+    def queue_changed(self, event: dict[str, Any]) -> None:
+        if self._still_allowed():
+            self.send_json({"type": "changed"})
+
+    def supervisor_alert(self, event: dict[str, Any]) -> None:
+        if self._still_allowed():
+            self.send_json(
+                {
+                    "type": "alert",
+                    "conversation": str(event.get("conversation", "")),
+                    "line": str(event.get("line", "")),
+                    "at": str(event.get("at", "")),
+                }
+            )

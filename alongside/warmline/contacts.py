@@ -641,6 +641,48 @@ def participant_anonymised(participant: Participant, acting_user: User | None, n
         record(acting_user, "caller_plan.cleared", plan)
 
 
+# --- Retention (called by ``alongside retention run``) --------------------------------------------
+
+TEXTS_BATCH = 500
+
+
+def texts_due(organisation: Organisation, now: datetime) -> QuerySet[LineContact]:
+    """Warm-line details whose contact is past the organisation's notes period: those whose notes
+    are still there (they are cleared in the same run, after this), and any alias left behind."""
+    cutoff = now - timedelta(days=organisation.retention_notes_days)
+    return LineContact.objects.filter(organisation=organisation, contact__occurred_at__lte=cutoff).filter(
+        Q(contact__notes_cleared_at__isnull=True) | ~Q(alias_key="")
+    )
+
+
+def texts_purge(*, organisation: Organisation, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Clear the caller's alias (and its key) and the "other resources" text of warm-line contacts
+    past the notes period, with the contact notes (run it before people clears the notes). Codes,
+    times and moods stay. Batched UPDATEs; one ``retention.warmline_texts_cleared`` audit row per
+    run when any. Runs inside the organisation's tenant scope; returns how many (would be) cleared."""
+    moment = now or timezone.now()
+    if dry_run:
+        return texts_due(organisation, moment).count()
+    cleared = 0
+    after: Any = None
+    while True:
+        # A batch of ids in pk order (the notes stay until people clears them, so the rows stay due).
+        with transaction.atomic():
+            due = texts_due(organisation, moment)
+            if after is not None:
+                due = due.filter(pk__gt=after)
+            ids = list(due.order_by("pk").values_list("pk", flat=True)[:TEXTS_BATCH])
+            if not ids:
+                break
+            after = ids[-1]
+            cleared += LineContact.objects.filter(organisation=organisation, pk__in=ids).update(
+                caller_alias="", alias_key="", resources_other="", updated_at=moment
+            )
+    if cleared:
+        record(None, "retention.warmline_texts_cleared", organisation=organisation, object_type="warmline.linecontact")
+    return cleared
+
+
 # --- Reads and access ----------------------------------------------------------------------------
 
 

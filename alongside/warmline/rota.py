@@ -45,7 +45,15 @@ SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.COORDINATOR, Role.ADMIN)
 # Pattern occurrences are made into rows for the weeks people look at, at most this far ahead.
 HORIZON = timedelta(days=366)
 # A new pattern's first weeks are made at once, so the rota and sign-up show them.
-FIRST_WEEKS = timedelta(weeks=8)
+FIRST_WEEKS = timedelta(weeks=8)  # made when a pattern is made, and kept ahead by the hourly command
+
+
+def scheduled_until(now: datetime | None = None) -> datetime:
+    """Pattern shifts exist as rows up to about here (the hourly command keeps ``FIRST_WEEKS`` ahead);
+    the rota says "not scheduled yet" beyond it."""
+    return (now or timezone.now()) + FIRST_WEEKS
+
+
 OPEN_SWAP = (SwapState.OFFERED, SwapState.ACCEPTED)
 
 
@@ -199,10 +207,20 @@ def pattern_end(*, acting_user: User, pattern: ShiftPattern, last_day: date) -> 
 
 
 @transaction.atomic
-def shifts_materialise(*, acting_user: User | None, organisation: Organisation, start: datetime, end: datetime) -> int:
+def shifts_materialise(
+    *,
+    acting_user: User | None,
+    organisation: Organisation,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+    dry_run: bool = False,
+) -> int:
     """Make the rows of every pattern's shifts in [start, end) that do not exist yet (at most
-    ``HORIZON`` from now); idempotent. Returns how many were made."""
-    end = min(end, timezone.now() + HORIZON)
+    ``HORIZON`` from now); idempotent. Returns how many were made (``dry_run``: would be made,
+    nothing written). Called when a pattern is made and by ``alongside warmline materialise-shifts``
+    (hourly, ``FIRST_WEEKS`` ahead); never by a page that only reads."""
+    end = min(end, (now or timezone.now()) + HORIZON)
     if end <= start:
         return 0
     patterns = list(
@@ -237,7 +255,9 @@ def shifts_materialise(*, acting_user: User | None, organisation: Organisation, 
             for moment in pattern_occurrences(pattern, start, end)
             if (pattern.pk, moment) not in existing
         ]
-        if rows:
+        if rows and dry_run:
+            made += len(rows)
+        elif rows:
             Shift.objects.bulk_create(rows, ignore_conflicts=True)
             made += len(rows)
             record(acting_user, "shift_pattern.materialise", pattern)

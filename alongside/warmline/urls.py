@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from alongside.warmline import urls_chat, urls_contacts, urls_lines, urls_screening, urls_shifts, urls_telephony
+from alongside.warmline import (
+    urls_board,
+    urls_chat,
+    urls_contacts,
+    urls_lines,
+    urls_screening,
+    urls_shifts,
+    urls_telephony,
+    urls_widget,
+)
 
 app_name = "warmline"
 
@@ -15,4 +24,6 @@ urlpatterns: list[URLPattern] = [
     *urls_screening.urlpatterns,
     *urls_chat.urlpatterns,
     *urls_telephony.urlpatterns,
+    *urls_board.urlpatterns,
+    *urls_widget.urlpatterns,
 ]

@@ -30,6 +30,7 @@ NAV: list[tuple[str, str | tuple[str, ...] | None, Any]] = [
     ("warmline:line_list", "warmline.view", _("Warm line")),
     ("warmline:my_shifts", "shifts.signup", _("My shifts")),
     ("warmline:chat_console", "warmline.answer", _("Chats")),
+    ("warmline:board", "warmline.supervise", _("Warm-line board")),
     ("workforce:wellbeing_team", "wellbeing.view_team", _("Team wellbeing")),
     ("safety:list", "safety.view", _("Safety concerns")),
     ("safety:raise", "safety.raise", _("Raise a safety concern")),

@@ -20,6 +20,8 @@ from alongside.api.models import IDEMPOTENCY_KEY_TTL, IdempotencyKey
 from alongside.audit.models import AuditEvent
 from alongside.people import rights, services
 from alongside.people.models import ContactRecord, Participant
+from alongside.warmline import contacts as warmline_contacts
+from alongside.warmline.models import Conversation, ConversationState, Line, LineContact, Message
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +97,33 @@ def reload(obj: Any) -> Any:
 def test_run_applies_each_organisations_periods_at_the_thresholds(world: dict[str, Any], harbor: Any) -> None:
     before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     lines = run()
+    # The warm-line keys (transcripts, callers' aliases and other-resources text) are 0: no warm-line
+    # data here (see the warm-line tests at the end).
     assert lines == [
-        {"organisation": "harbor", "notes_cleared": 2, "records_anonymised": 1, "dry_run": False},
-        {"organisation": "riverbend", "notes_cleared": 1, "records_anonymised": 1, "dry_run": False},
         {
-            "total": {"notes_cleared": 3, "records_anonymised": 2, "idempotency_keys_deleted": 0},
+            "organisation": "harbor",
+            "notes_cleared": 2,
+            "records_anonymised": 1,
+            "transcripts_cleared": 0,
+            "warmline_texts_cleared": 0,
+            "dry_run": False,
+        },
+        {
+            "organisation": "riverbend",
+            "notes_cleared": 1,
+            "records_anonymised": 1,
+            "transcripts_cleared": 0,
+            "warmline_texts_cleared": 0,
+            "dry_run": False,
+        },
+        {
+            "total": {
+                "notes_cleared": 3,
+                "records_anonymised": 2,
+                "transcripts_cleared": 0,
+                "warmline_texts_cleared": 0,
+                "idempotency_keys_deleted": 0,
+            },
             "dry_run": False,
             "now": NOW.isoformat(),
         },
@@ -139,14 +163,27 @@ def test_run_applies_each_organisations_periods_at_the_thresholds(world: dict[st
     last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     again = run()
     assert [(line.get("notes_cleared"), line.get("records_anonymised")) for line in again[:2]] == [(0, 0), (0, 0)]
-    assert again[2]["total"] == {"notes_cleared": 0, "records_anonymised": 0, "idempotency_keys_deleted": 0}
+    assert again[2]["total"] == {
+        "notes_cleared": 0,
+        "records_anonymised": 0,
+        "transcripts_cleared": 0,
+        "warmline_texts_cleared": 0,
+        "idempotency_keys_deleted": 0,
+    }
     assert AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() == last
 
 
 def test_dry_run_counts_and_writes_nothing(world: dict[str, Any]) -> None:
     last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     lines = run("--dry-run")
-    assert lines[0] == {"organisation": "harbor", "notes_cleared": 2, "records_anonymised": 1, "dry_run": True}
+    assert lines[0] == {
+        "organisation": "harbor",
+        "notes_cleared": 2,
+        "records_anonymised": 1,
+        "transcripts_cleared": 0,
+        "warmline_texts_cleared": 0,
+        "dry_run": True,
+    }
     assert lines[2]["total"]["records_anonymised"] == 2 and lines[2]["dry_run"] is True
     assert reload(world["old_note"]).notes == "old words"
     assert reload(world["due"]).anonymised_at is None
@@ -241,3 +278,113 @@ def test_without_now_it_uses_the_current_time(harbor: Any) -> None:
     with time_machine.travel(NOW, tick=False):
         call_command("retention", "run", "--dry-run", stdout=out)
     assert json.loads(out.getvalue().splitlines()[-1])["now"] == NOW.isoformat()
+
+
+# --- Warm lines: chat transcripts and the caller's alias and other-resources text ----------------------
+
+
+def warmline_world(harbor: Any) -> dict[str, Any]:
+    """A closed chat past its transcript retention, one still kept, and two warm-line call records:
+    one past the notes period (alias and other-resources text set), one within it."""
+    with scopes_disabled():
+        shorten_retention(harbor)
+        line = Line.objects.create(organisation=harbor.organisation, name="Evening Line", slug="evening")
+
+        def conversation(purge_after: datetime, token: str) -> Conversation:
+            kept = Conversation.objects.create(
+                organisation=harbor.organisation,
+                line=line,
+                state=ConversationState.CLOSED,
+                visitor_alias="Robin",
+                first_line="a hard week",
+                feedback_comment="thank you",
+                terms_accepted_at=purge_after - timedelta(days=100),
+                visitor_token_hash=token * 64,
+                queued_at=purge_after - timedelta(days=100),
+                closed_at=purge_after - timedelta(days=90),
+                purge_after=purge_after,
+                last_seq=1,
+            )
+            Message.objects.create(
+                organisation=harbor.organisation,
+                conversation=kept,
+                seq=1,
+                sender_kind="visitor",
+                client_id="v1",
+                body="private words",
+                created_at=kept.queued_at,
+            )
+            return kept
+
+        def call(at: datetime) -> LineContact:
+            made = warmline_contacts.contact_start(
+                acting_user=harbor.user("peer"), line=line, channel="call", caller_alias="Sunny", at=at
+            )
+            LineContact.objects.filter(pk=made.pk).update(resources_other="the food bank on Main St")
+            ContactRecord.objects.filter(pk=made.contact_id).update(notes="what they said")
+            return made
+
+        return {
+            "due_chat": conversation(NOW, "a"),
+            "kept_chat": conversation(NOW + JUST_UNDER, "b"),
+            "old_call": call(NOW - timedelta(days=NOTES_DAYS)),
+            "young_call": call(NOW - timedelta(days=NOTES_DAYS) + JUST_UNDER),
+        }
+
+
+def test_warmline_transcripts_and_texts_are_cleared_with_the_notes(harbor: Any) -> None:
+    made = warmline_world(harbor)
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    dry = run("--org", "harbor", "--dry-run")[0]
+    assert (dry["transcripts_cleared"], dry["warmline_texts_cleared"], dry["notes_cleared"]) == (1, 1, 1)
+    assert AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() == before
+
+    lines = run("--org", "harbor")
+    assert lines[0] == {
+        "organisation": "harbor",
+        "notes_cleared": 1,
+        "records_anonymised": 0,
+        "transcripts_cleared": 1,
+        "warmline_texts_cleared": 1,
+        "dry_run": False,
+    }
+    assert lines[1]["total"]["transcripts_cleared"] == 1 and lines[1]["total"]["warmline_texts_cleared"] == 1
+    due, kept = reload(made["due_chat"]), reload(made["kept_chat"])
+    assert (due.visitor_alias, due.first_line, due.feedback_comment, due.transcript_purged_at) == ("", "", "", NOW)
+    assert (kept.visitor_alias, kept.transcript_purged_at) == ("Robin", None)
+    old, young = reload(made["old_call"]), reload(made["young_call"])
+    assert (old.caller_alias, old.alias_key, old.resources_other) == ("", "", "")
+    assert old.channel == "call" and old.started_at == NOW - timedelta(days=NOTES_DAYS)  # the facts stay
+    assert (young.caller_alias, young.resources_other) == ("Sunny", "the food bank on Main St")
+    assert young.alias_key != ""
+    with scopes_disabled():
+        assert not Message.objects.filter(conversation=due).exists()
+        assert Message.objects.filter(conversation=kept).exists()
+        assert reload(old.contact).notes == "" and reload(young.contact).notes == "what they said"
+    events = AuditEvent.objects.filter(id__gt=before).order_by("id")
+    assert [(e.action, e.actor_id, e.object_type, e.object_id, e.organisation_id) for e in events] == [
+        ("retention.warmline_texts_cleared", None, "warmline.linecontact", "", harbor.organisation.pk),
+        ("retention.notes_cleared", None, "people.contactrecord", "", harbor.organisation.pk),
+        ("retention.transcripts_cleared", None, "warmline.conversation", "", harbor.organisation.pk),
+    ]
+
+    # A second run finds nothing left and writes nothing.
+    last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    again = run("--org", "harbor")[0]
+    assert (again["transcripts_cleared"], again["warmline_texts_cleared"], again["notes_cleared"]) == (0, 0, 0)
+    assert AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() == last
+
+
+def test_warmline_texts_are_cleared_in_batches(harbor: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(warmline_contacts, "TEXTS_BATCH", 1)
+    made = warmline_world(harbor)
+    with scopes_disabled():
+        extra = warmline_contacts.contact_start(
+            acting_user=harbor.user("peer"),
+            line=made["old_call"].line,
+            channel="call",
+            caller_alias="Another",
+            at=NOW - timedelta(days=NOTES_DAYS + 3),
+        )
+    assert run("--org", "harbor")[0]["warmline_texts_cleared"] == 2
+    assert reload(extra).caller_alias == "" and reload(made["young_call"]).caller_alias == "Sunny"

@@ -20,6 +20,8 @@ EXEMPT.update(
     {
         "warmline:public_line": "public page by organisation and line slug; tested in "
         "tests/warmline/lines/test_public_page",
+        "warmline:line_status": "public status JSON (P1) by organisation and line slug, for the embeddable "
+        "widget; tested in tests/warmline/widget/test_widget",
     }
 )
 

@@ -11,4 +11,6 @@ from __future__ import annotations
 ACTIONS: dict[str, str] = {
     "screen": "screen",  # the screening part
     "remind-shifts": "remind_shifts",
+    "sweep-chats": "sweep_chats",  # live chat: visitors who left without a word
+    "materialise-shifts": "materialise_shifts",  # shift patterns' rows, eight weeks ahead (hourly)
 }

@@ -71,6 +71,8 @@ class Conversation(TimestampedModel):
     # The visitor stepped away: they can come back by their link until this moment.
     away_since = models.DateTimeField(null=True, blank=True)
     resume_until = models.DateTimeField(null=True, blank=True)
+    # Presence: the last time the visitor's page, socket or poll was heard from (the sweep uses it).
+    visitor_seen_at = models.DateTimeField(null=True, blank=True)
     # The newest message's seq (messages are numbered 1, 2, 3… under a lock on this row).
     last_seq = models.PositiveIntegerField(default=0)
     # Retention: the transcript is cleared after this (organisation.retention_transcripts_days after closing).

@@ -82,6 +82,16 @@ def _send(request: HttpRequest, conversation: Conversation, sender: str, user: A
             body=data.get("body"),
             acting_user=user,
         )
+    except chat.ChatFlood as exc:
+        if wants_json:
+            response = _error_json(exc, status=429)
+            response.content = json.dumps(
+                {"type": "error", "code": "flood", "retry_after": exc.retry_after, "errors": exc.message_dict}
+            ).encode()
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        flash.error(request, " ".join(str(m) for m in exc.messages))
+        return redirect(back)
     except ValidationError as exc:
         if wants_json:
             return _error_json(exc)
@@ -234,6 +244,7 @@ def chat_conversation(request: HttpRequest, org_slug: str, line_slug: str, conve
         if not chat.visitor_may_use(conversation):
             chat.expire_away(conversation=conversation)
             return render(request, "warmline/chat/expired.html", {"line": conversation.line}, status=410)
+        chat.visitor_seen(conversation=conversation)
         return render(request, "warmline/chat/conversation.html", _visitor_context(conversation))
 
 
@@ -260,6 +271,7 @@ def chat_visitor_messages(request: HttpRequest, org_slug: str, line_slug: str, c
     with tenant_scope(conversation.organisation):
         if not chat.visitor_may_use(conversation):
             return _error_json(ValidationError(_expired_text()), status=410)
+        chat.visitor_seen(conversation=conversation)
         wait = chat.estimated_wait(conversation)
         extra = {
             "position": chat.queue_position(conversation),
@@ -374,12 +386,26 @@ def _transfer_people(org: OrgContext, conversation: Conversation) -> list[Any]:
     return sorted(people.values(), key=lambda p: p.display_name)
 
 
+def _must_join_first(org: OrgContext, conversation: Any) -> bool:
+    """A supervisor sees the words of a conversation going on only after joining it (issue 6: the
+    board shows "content only when the supervisor joins"); the holder and, while it waits, the
+    peers who may claim it see it. A closed conversation's transcript is a record (audited read)."""
+    if conversation.state != ConversationState.ACTIVE or conversation.peer_id == org.user.pk:
+        return False
+    return not chat.supervisor_joined(conversation, org.user)
+
+
 @org_view("warmline.answer")
 @require_GET
 def chat_peer(request: HttpRequest, org: OrgContext, conversation_id: Any) -> HttpResponse:
     conversation = chat.access_conversation(org, conversation_id)
+    if _must_join_first(org, conversation):
+        return redirect(reverse("warmline:board_conversation", args=[org.organisation.slug, conversation.pk]))
     record(org.user, "chat.view", conversation)
     holder = conversation.peer_id == org.user.pk and conversation.state == ConversationState.ACTIVE
+    presence = chat.presence_notice(conversation)
+    if holder and presence["visitor_gone"]:
+        flash.warning(request, presence["notice"])
     context = {
         "org": org,
         "conversation": conversation,
@@ -417,7 +443,13 @@ def chat_peer_send(request: HttpRequest, org: OrgContext, conversation_id: Any) 
 @require_GET
 def chat_peer_messages(request: HttpRequest, org: OrgContext, conversation_id: Any) -> HttpResponse:
     conversation = chat.access_conversation(org, conversation_id)
-    extra = {"flagged": conversation.flagged_at is not None, "holder": conversation.peer_id == org.user.pk}
+    if _must_join_first(org, conversation):
+        return JsonResponse({"error": _("Join the conversation from the board to read it.")}, status=403)
+    extra = {
+        "flagged": conversation.flagged_at is not None,
+        "holder": conversation.peer_id == org.user.pk,
+        **chat.presence_notice(conversation),
+    }
     return _messages_json(conversation, request.GET.get("after"), extra)
 
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -138,8 +139,17 @@ def shift_rota(request: HttpRequest, org: OrgContext) -> HttpResponse:
     start = localise(datetime.combine(monday, time(0, 0)), zone)
     end = localise(datetime.combine(monday + timedelta(days=7), time(0, 0)), zone)
     line = data.get("line")
-    # Pattern shifts become rows when someone looks at their week (system work, not the viewer's).
-    rota.shifts_materialise(acting_user=None, organisation=org.organisation, start=start, end=end)
+    # A GET only reads: pattern shifts are made ahead by ``alongside warmline materialise-shifts``.
+    horizon = rota.scheduled_until()
+    if end > horizon:
+        messages.info(
+            request,
+            _(
+                "Shifts from regular patterns are not scheduled yet after %(day)s. "
+                "They appear here as the week comes closer."
+            )
+            % {"day": date_format(timezone.localtime(horizon, zone).date(), "DATE_FORMAT")},
+        )
     covers = rota.coverage(org.organisation, start, end, line=line)
     days = []
     for offset in range(7):

@@ -3,11 +3,14 @@ the status form and the calendar feed; permissions and bad input (nothing writte
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import timedelta
 from typing import Any
 
 import icalendar
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -76,7 +79,7 @@ def test_rota_filters_by_line_and_week(harbor: Tenant, login_as: Any) -> None:
     assert "Enter a valid date" in response.content.decode()
 
 
-def test_rota_makes_pattern_weeks_on_demand(harbor: Tenant, login_as: Any) -> None:
+def test_rota_only_reads_and_the_hourly_command_makes_pattern_weeks(harbor: Tenant, login_as: Any) -> None:
     with tenant_scope(harbor.organisation):
         pattern = rota.pattern_create(
             acting_user=harbor.user("coordinator"),
@@ -91,6 +94,16 @@ def test_rota_makes_pattern_weeks_on_demand(harbor: Tenant, login_as: Any) -> No
         assert Shift.objects.filter(pattern=pattern).count() == 8
     response = login_as(harbor.user("peer")).get(url("shift_rota"), {"week": "2030-06-03"})
     assert response.status_code == 200
+    assert "not scheduled yet after" in response.content.decode()
+    with tenant_scope(harbor.organisation):
+        assert Shift.objects.filter(pattern=pattern).count() == 8  # a GET writes nothing
+    # The hourly command keeps eight weeks ahead: a week later, one more Monday.
+    out = io.StringIO()
+    later = (NOW + timedelta(weeks=1)).isoformat()
+    call_command("warmline", "materialise-shifts", "--now", later, "--dry-run", stdout=out)
+    assert json.loads(out.getvalue()) == {"shifts": 1, "dry_run": True, "now": later}
+    call_command("warmline", "materialise-shifts", "--now", later, stdout=io.StringIO())
+    call_command("warmline", "materialise-shifts", "--now", later, stdout=io.StringIO())  # idempotent
     with tenant_scope(harbor.organisation):
         assert Shift.objects.filter(pattern=pattern).count() == 9
 

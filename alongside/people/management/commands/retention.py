@@ -11,6 +11,8 @@ from alongside.api.models import IDEMPOTENCY_KEY_TTL, IdempotencyKey
 from alongside.core import commands
 from alongside.core.tenancy import tenant_scope
 from alongside.people import rights
+from alongside.warmline import chat
+from alongside.warmline import contacts as warmline_contacts
 
 
 class Command(BaseCommand):
@@ -20,8 +22,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         run = sub.add_parser(
             "run",
-            help="Clear contact notes older than each organisation keeps them, and anonymise closed records "
-            "kept longer than its period for closed records. Prints a JSON summary per organisation.",
+            help="Clear contact notes older than each organisation keeps them (with the warm-line caller's alias "
+            "and other-resources text), anonymise closed records kept longer than its period for closed records, "
+            "and clear chat transcripts past their retention. Prints a JSON summary per organisation.",
         )
         commands.add_periodic_options(
             run,
@@ -33,13 +36,24 @@ class Command(BaseCommand):
         now = commands.moment(options["now"])
         dry_run = options["dry_run"]
         organisations = commands.organisations(options["org"])
-        total = {"notes_cleared": 0, "records_anonymised": 0}
+        total = {"notes_cleared": 0, "records_anonymised": 0, "transcripts_cleared": 0, "warmline_texts_cleared": 0}
         for organisation in organisations.iterator():
             with tenant_scope(organisation):
+                # The warm-line texts go with the contact notes: before people clears the notes.
+                texts = warmline_contacts.texts_purge(organisation=organisation, now=now, dry_run=dry_run)
                 summary = rights.retention_run(organisation, now=now, dry_run=dry_run)
+                transcripts = chat.transcripts_purge(organisation=organisation, now=now, dry_run=dry_run)
             total["notes_cleared"] += summary.notes_cleared
             total["records_anonymised"] += summary.records_anonymised
-            self.stdout.write(json.dumps({**summary.as_dict(), "dry_run": dry_run}, sort_keys=True))
+            total["transcripts_cleared"] += transcripts
+            total["warmline_texts_cleared"] += texts
+            line = {
+                **summary.as_dict(),
+                "transcripts_cleared": transcripts,
+                "warmline_texts_cleared": texts,
+                "dry_run": dry_run,
+            }
+            self.stdout.write(json.dumps(line, sort_keys=True))
         if not options["org"]:
             # Stored API responses (they may hold a created record) are only needed for a day.
             expired = IdempotencyKey.objects.filter(created_at__lte=now - IDEMPOTENCY_KEY_TTL)

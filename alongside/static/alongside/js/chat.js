@@ -16,6 +16,7 @@
   var RETRY_SOCKET_EVERY_MS = 60000;
   var TYPING_EVERY_MS = 3000;
   var TYPING_SHOWN_MS = 4000;
+  var PING_EVERY_MS = 60000; /* the visitor's heartbeat: a closed tab stops it, and the sweep notices */
 
   function newId() {
     if (window.crypto && window.crypto.randomUUID) {
@@ -45,15 +46,22 @@
     this.polling = null;
     this.lastTyping = 0;
     this.typingTimer = null;
+    this.floodTimer = null;
     this.pending = document.createElement("ul");
     this.pending.className = "plain-list muted";
     this.pending.setAttribute("aria-live", "polite");
     this.log.parentNode.insertBefore(this.pending, this.log.nextSibling);
+    /* lastSeq is the highest seq held with nothing missing below it: broadcasts from two servers
+       may arrive out of order (10 before 9), and if 9 was dropped, a sync "after the highest seen"
+       would never ask for it again. Syncs and polls ask for everything after lastSeq. */
     this.lastSeq = 0;
+    this.held = {};
+    this.gapTimer = null;
     var self = this;
     Array.prototype.forEach.call(this.log.querySelectorAll("[data-seq]"), function (li) {
-      self.lastSeq = Math.max(self.lastSeq, parseInt(li.dataset.seq, 10) || 0);
+      self.held[parseInt(li.dataset.seq, 10) || 0] = true;
     });
+    this.advance();
     this.csrf = (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value || "";
     this.showPending();
     if (this.form) {
@@ -160,7 +168,8 @@
       return false;
     });
     this.log.insertBefore(li, after);
-    this.lastSeq = Math.max(this.lastSeq, m.seq);
+    this.held[m.seq] = true;
+    this.advance();
     if (m.client_id && mine) {
       this.acked(m.client_id);
     }
@@ -169,6 +178,25 @@
     }
     if (m.event === "joined" && this.side === "visitor" && this.status) {
       this.status.textContent = "";
+    }
+  };
+
+  Chat.prototype.advance = function () {
+    while (this.held[this.lastSeq + 1]) {
+      this.lastSeq += 1;
+    }
+    var self = this;
+    var gap = Object.keys(this.held).some(function (seq) { return parseInt(seq, 10) > self.lastSeq; });
+    if (gap && !this.gapTimer) {
+      /* A message is missing below one we hold: if it has not arrived within a second, ask for it. */
+      this.gapTimer = window.setTimeout(function () {
+        self.gapTimer = null;
+        if (self.socket && self.socket.readyState === WebSocket.OPEN) {
+          self.socket.send(JSON.stringify({ type: "sync", after: self.lastSeq }));
+        } else {
+          self.poll();
+        }
+      }, 1000);
     }
   };
 
@@ -188,7 +216,14 @@
   };
 
   Chat.prototype.setState = function (state, extra) {
+    var was = this.root.dataset.state;
     this.root.dataset.state = state;
+    if (state === "closed" && was !== "closed" && this.side === "visitor" && !this.outbox().length) {
+      /* The peer closed it: the page, drawn again by the server, shows the closing words and the
+         feedback form (everything is stored, so nothing is lost by reloading). */
+      window.location.reload();
+      return;
+    }
     if (!this.status) {
       return;
     }
@@ -252,6 +287,13 @@
       }
       socket.send(JSON.stringify({ type: "sync", after: self.lastSeq }));
       self.flush();
+      if (self.side === "visitor" && !self.pinging) {
+        self.pinging = window.setInterval(function () {
+          if (self.socket && self.socket.readyState === WebSocket.OPEN) {
+            self.socket.send(JSON.stringify({ type: "ping" }));
+          }
+        }, PING_EVERY_MS);
+      }
     };
     socket.onmessage = function (event) {
       var data;
@@ -289,8 +331,11 @@
         this.setState("waiting", data);
         break;
       case "state":
+        this.setState(data.state);
+        break;
       case "synced":
         this.setState(data.state);
+        this.showNotice(data);
         break;
       case "closed":
         this.setState("closed");
@@ -299,12 +344,38 @@
         this.setState("closed");
         break;
       case "error":
-        if (data.client_id) {
+        if (data.code === "flood") {
+          this.flooded(data); /* kept in the outbox and sent again after the wait */
+        } else if (data.client_id) {
           this.acked(data.client_id); /* refused for good (too long, ended): not resent */
         }
         break;
       default:
         break;
+    }
+  };
+
+  /* Too many messages in a minute: say so (the server's words) and send the rest after the wait. */
+  Chat.prototype.flooded = function (data) {
+    var self = this;
+    var errors = (data.errors && data.errors.body) || [];
+    if (this.status && errors.length) {
+      this.status.textContent = errors[0];
+    }
+    if (this.floodTimer) {
+      return;
+    }
+    var wait = Math.max(1, parseInt(data.retry_after, 10) || 10) * 1000;
+    this.floodTimer = window.setTimeout(function () {
+      self.floodTimer = null;
+      self.flush();
+    }, wait);
+  };
+
+  /* The peer's side: "The person may have left" when the visitor's page has been silent. */
+  Chat.prototype.showNotice = function (data) {
+    if (this.side === "peer" && data.visitor_gone && data.notice && this.status) {
+      this.status.textContent = data.notice;
     }
   };
 
@@ -328,6 +399,10 @@
       window.clearInterval(this.polling);
       this.polling = null;
     }
+    if (this.pinging) {
+      window.clearInterval(this.pinging);
+      this.pinging = null;
+    }
   };
 
   /* --- Polling --- */
@@ -349,6 +424,9 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrf },
       body: JSON.stringify({ client_id: item.client_id, body: item.body })
     }).then(function (response) {
+      if (response.status === 429) {
+        return response.json().then(function (data) { self.flooded(data); });
+      }
       if (response.ok || response.status === 400 || response.status === 410) {
         self.acked(item.client_id); /* ack, or refused for good */
       }
@@ -369,6 +447,7 @@
           self.showCrisis();
         }
         self.setState(data.state, data);
+        self.showNotice(data);
       })
       .catch(function () { /* offline: try again at the next tick */ });
   };
