@@ -610,7 +610,7 @@ def plans_for(
     return list(qs.select_related("line").order_by("expires_on"))
 
 
-# --- Participants' rights (people.rights; the lead registers these in warmline/apps.py) ---------
+# --- Participants' rights (people.rights; registered in warmline/apps.py) ---------------------------------
 
 
 def participant_restricted(participant: Participant, acting_user: User | None, now: datetime) -> None:

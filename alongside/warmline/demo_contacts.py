@@ -4,7 +4,7 @@ anonymous callers with invented nicknames, with moods, topics, what helped and w
 one repeat-caller plan; and two safety concerns raised from a call and a chat, each with what
 happened next recorded and closed.
 
-Not wired into ``alongside demo`` yet (the lead does that after the lines demo). Every write goes
+``warmline.demo.load_warmline_demo`` runs it after the lines and shifts demos. Every write goes
 through the services (with their audit rows), so the audit chains verify. Idempotent: an
 organisation that already has warm-line records is left as it is. ``now`` must not be later than
 the real time (the services refuse records in the future).

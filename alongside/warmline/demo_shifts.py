@@ -4,8 +4,8 @@ the demo organisation's peers on it, a supervisor on duty on most shifts, one co
 peer and no supervisor) and one open swap offer.
 
 Every write goes through ``warmline/rota.py`` (with its audit rows). Idempotent: an organisation
-that already has shift patterns is left as it is. Not wired into ``alongside demo`` yet (the lead
-does that once every warm-line part is in).
+that already has shift patterns is left as it is. ``warmline.demo.load_warmline_demo`` runs it after
+the lines demo.
 """
 
 from __future__ import annotations
