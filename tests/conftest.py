@@ -209,3 +209,19 @@ def committing_db(_audit_triggers_back_after_module: None, transactional_db: Any
     set_audit_triggers(present=True)
     yield
     set_audit_triggers(present=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_connections_at_teardown(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Socket tests run consumers in the event loop's thread pool, whose threads keep their own
+    database connections (the tests stop Channels from closing them between frames). On PostgreSQL
+    those would keep the test database from being dropped at the end, so they are ended first."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
