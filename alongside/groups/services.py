@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from alongside.accounts.models import Membership, Organisation, Program, Role, Site, User, validate_timezone
 from alongside.audit.services import record
+from alongside.core.listeners import ChangeListeners
 from alongside.core.services import apply_changes
 from alongside.core.slugs import clean_slug
 from alongside.groups import schedules as rules
@@ -48,32 +49,12 @@ LANGUAGES = {code for code, _label in LANGUAGE_CHOICES}
 
 # --- Change listeners ------------------------------------------------------------------------
 
-ChangeListener = Callable[[Group], None]
-_listeners: list[ChangeListener] = []
-
-
-def register_change_listener(fn: ChangeListener) -> ChangeListener:
-    """``fn(group)`` is called after the commit of each write to the group, its schedules or its
-    sessions. Registering the same function twice has no effect. Returns ``fn`` (a decorator)."""
-    if fn not in _listeners:
-        _listeners.append(fn)
-    return fn
-
-
-def unregister_change_listener(fn: ChangeListener) -> None:
-    if fn in _listeners:
-        _listeners.remove(fn)
-
-
-def _changed(group: Group) -> None:
-    def notify() -> None:
-        for fn in list(_listeners):
-            try:
-                fn(group)
-            except Exception:  # a listener must never undo or hide a committed change
-                log.exception("group change listener %s failed for group %s", getattr(fn, "__name__", fn), group.pk)
-
-    transaction.on_commit(notify)
+# After commit, ``fn(group)`` for each registered listener (the directory's sync): see
+# core/listeners.py.
+_listeners: ChangeListeners[Group] = ChangeListeners("group")
+register_change_listener = _listeners.register
+unregister_change_listener = _listeners.unregister
+_changed = _listeners.changed
 
 
 # --- Validation helpers ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from alongside.accounts.access import OrgContext, parse_uuid_or_404
 from alongside.accounts.models import Organisation, Program, User
 from alongside.audit.services import record
+from alongside.core.listeners import ChangeListeners
 from alongside.core.services import apply_changes
 from alongside.core.slugs import clean_slug
 from alongside.core.tenancy import tenant_scope
@@ -51,32 +52,12 @@ REASON_MAX_LENGTH = 120
 
 # --- Change listeners ------------------------------------------------------------------------------
 
-ChangeListener = Callable[[Line], None]
-_listeners: list[ChangeListener] = []
-
-
-def register_change_listener(fn: ChangeListener) -> ChangeListener:
-    """``fn(line)`` is called after the commit of each write to a line, its hours or closures.
-    Registering the same function twice has no effect. Returns ``fn`` (a decorator)."""
-    if fn not in _listeners:
-        _listeners.append(fn)
-    return fn
-
-
-def unregister_change_listener(fn: ChangeListener) -> None:
-    if fn in _listeners:
-        _listeners.remove(fn)
-
-
-def _changed(line: Line) -> None:
-    def notify() -> None:
-        for fn in list(_listeners):
-            try:
-                fn(line)
-            except Exception:  # a listener must never undo or hide a committed change
-                log.exception("line change listener %s failed for line %s", getattr(fn, "__name__", fn), line.pk)
-
-    transaction.on_commit(notify)
+# After commit, ``fn(line)`` for each registered listener (the directory's sync): see
+# core/listeners.py.
+_listeners: ChangeListeners[Line] = ChangeListeners("line")
+register_change_listener = _listeners.register
+unregister_change_listener = _listeners.unregister
+_changed = _listeners.changed
 
 
 def lock_line(line: Line) -> Line:

@@ -444,3 +444,18 @@ def test_a_screening_failure_never_costs_the_message(line: Any, monkeypatch: pyt
     monkeypatch.setattr(screening, "screen", broken)
     message, created = send(conversation, "visitor", "v1", "hello")
     assert created and message.seq == 2 and fresh(conversation).last_seq == 2
+
+
+def test_a_screening_failure_logs_no_words(line: Any, monkeypatch: pytest.MonkeyPatch, caplog: Any) -> None:
+    """SECURITY.md "Logs": the error names the conversation and the error's type, never the text
+    (even when the failing code put the text into its exception)."""
+
+    def broken(text: str, **kwargs: Any) -> Any:
+        raise ValueError(f"could not screen {text!r}")
+
+    conversation = start(line).conversation
+    monkeypatch.setattr(screening, "screen", broken)
+    caplog.set_level("DEBUG")
+    send(conversation, "visitor", "v1", "my neighbour Dana Whitcombe at 14 Elm Street")
+    assert "screening failed" in caplog.text and str(conversation.pk) in caplog.text
+    assert "Whitcombe" not in caplog.text and "Elm Street" not in caplog.text

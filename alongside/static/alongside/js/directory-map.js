@@ -48,6 +48,8 @@
     canvas.hidden = false;
     canvas.style.height = "20rem"; // CSSOM, which the CSP allows (no inline style attribute)
     var map = L.map(canvas, { scrollWheelZoom: false });
+    // Credit Leaflet as plain text: its default is a link to its website (another origin).
+    map.attributionControl.setPrefix("Leaflet");
     L.tileLayer(data.tiles, {
       subdomains: data.subdomains,
       maxZoom: 19,

@@ -1,7 +1,8 @@
 /* Alongside warm-line widget (docs/warmline.md, "Embeddable widget").
  *
- * An organisation pastes this on its own website:
- *   <script src="https://<alongside host>/static/alongside/js/widget.js" data-line="<org>/<line>" async></script>
+ * An organisation pastes this on its own website (the line's staff page shows the exact snippet,
+ * with this server's address in front of the path):
+ *   <script src="/static/alongside/js/widget.js" data-line="<org>/<line>" async></script>
  *
  * It adds a "Chat with a peer" link, styled as a button, just after the script tag (or inside the
  * element named by data-target="<id>"), with the line's status and the "not a crisis line" notice
