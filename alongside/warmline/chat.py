@@ -367,15 +367,28 @@ def _crisis_text(organisation: Organisation) -> str:
     return _("If you are in danger or thinking about suicide, please reach out now: %(options)s") % {"options": labels}
 
 
+# The calm prompt a peer sees on a check-in: ask directly (asking does not put the idea in
+# someone's head; it tells them they can talk about it).
+CHECKIN_PROMPT = gettext_noop(
+    "Something in what the person wrote may be about their safety. When it feels right, ask directly and "
+    "calmly, for example: “It sounds like things are really hard right now. Are you thinking about suicide, "
+    "or about hurting yourself?” If they say yes, or you are worried, raise it to urgent."
+)
+
+
+def concept_labels(concepts: list[str]) -> list[str]:
+    return [screening.concept_label(c) for c in concepts]
+
+
 def _raise_escalation(conversation: Conversation, user: User) -> None:
     """The escalation record, raised by the peer holding the chat (conversation locked)."""
     from alongside.safety.models import Source
     from alongside.safety.services import escalation_raise
 
-    rules = ", ".join(conversation.flag_rules) or "-"
-    summary = _("Crisis screening flagged a warm-line chat on %(line)s (rules: %(rules)s).") % {
+    concepts = ", ".join(concept_labels(conversation.flag_concepts)) or _("raised by a peer supporter")
+    summary = _("Crisis screening flagged a warm-line chat on %(line)s (%(concepts)s).") % {
         "line": conversation.line.name,
-        "rules": rules,
+        "concepts": concepts,
     }
     try:
         with transaction.atomic():  # a refusal must never cost the message or the claim that led here
@@ -390,15 +403,16 @@ def _raise_escalation(conversation: Conversation, user: User) -> None:
     record(user, "chat.escalation_link", conversation)
 
 
-def _flag(conversation: Conversation, matched: list[str], now: datetime) -> None:
-    """Screening matched (conversation locked): crisis options to the visitor at once, the
-    checklist to the peer, an alert to supervisors, the front of the queue, the escalation record."""
+def _flag(conversation: Conversation, matched: list[str], concepts: list[str], now: datetime) -> None:
+    """Urgent (conversation locked): crisis options to the visitor at once, the checklist to the
+    peer, an alert to supervisors, the front of the queue, the escalation record."""
     from alongside.safety.services import current_steps
 
     if conversation.flagged_at is None:
         conversation.flagged_at = now
     conversation.flag_rules = sorted(set(conversation.flag_rules) | set(matched))
-    conversation.save(update_fields=["flagged_at", "flag_rules", "updated_at"])
+    conversation.flag_concepts = list(dict.fromkeys([*conversation.flag_concepts, *concepts]))
+    conversation.save(update_fields=["flagged_at", "flag_rules", "flag_concepts", "updated_at"])
     with translation.override(conversation.language):
         crisis = _crisis_text(conversation.organisation)
     _append(conversation, kind=SenderKind.SYSTEM, body=crisis, now=now, event="crisis")
@@ -410,6 +424,7 @@ def _flag(conversation: Conversation, matched: list[str], now: datetime) -> None
             "options": crisis_options(conversation.organisation),
             "checklist": steps,
             "rules": conversation.flag_rules,
+            "concepts": concept_labels(conversation.flag_concepts),
         },
     )
     _after_commit(
@@ -419,7 +434,9 @@ def _flag(conversation: Conversation, matched: list[str], now: datetime) -> None
             "conversation": str(conversation.pk),
             "line": str(conversation.line_id),
             "state": conversation.state,
+            "tier": screening.Tier.URGENT,
             "rules": conversation.flag_rules,
+            "concepts": concept_labels(conversation.flag_concepts),
             "at": now.isoformat(),
         },
     )
@@ -430,14 +447,55 @@ def _flag(conversation: Conversation, matched: list[str], now: datetime) -> None
     record(None, "chat.flag", conversation)
 
 
+def _checkin(conversation: Conversation, concepts: list[str], now: datetime) -> None:
+    """Check in (conversation locked): a calm prompt to the peer to ask about safety, and the tier
+    on the supervisor board. Nothing is shown to the person, no alert, no escalation."""
+    first = conversation.checkin_at is None
+    new = [c for c in concepts if c not in conversation.flag_concepts]
+    if not first and not new:
+        return
+    if first:
+        conversation.checkin_at = now
+    conversation.flag_concepts = [*conversation.flag_concepts, *new]
+    conversation.save(update_fields=["checkin_at", "flag_concepts", "updated_at"])
+    with translation.override(conversation.language):
+        prompt = str(_(CHECKIN_PROMPT))
+    _after_commit(
+        conversation_group(conversation.pk),
+        {"type": "chat.checkin", "concepts": concept_labels(conversation.flag_concepts), "prompt": prompt},
+    )
+    _broadcast_queue(conversation)  # the supervisor board shows the tier
+    record(None, "chat.checkin", conversation)
+
+
 def _screen(conversation: Conversation, text: str, now: datetime) -> None:
     try:
         verdict = screening.screen(text, organisation=conversation.organisation, language=conversation.language)
     except Exception as exc:  # the message is kept whatever happens; never log the text
         logger.error("chat %s: screening failed (%s)", conversation.pk, type(exc).__name__)
         return
-    if verdict.flag:
-        _flag(conversation, list(verdict.matched), now)
+    if verdict.urgent:
+        _flag(conversation, list(verdict.matched), list(verdict.concepts), now)
+    elif verdict.flag:
+        _checkin(conversation, list(verdict.concepts), now)
+
+
+@transaction.atomic
+def chat_raise(*, acting_user: User, conversation: Conversation, now: datetime | None = None) -> Conversation:
+    """One click from a check-in (or a peer's own worry) to urgent: the holder or a supervisor
+    raises the conversation; the same protocol as an urgent screening match follows."""
+    moment = now or timezone.now()
+    locked = lock_conversation(conversation)
+    if locked.state not in OPEN_STATES:
+        raise ValidationError(_("This conversation has ended."))
+    _holder_or_supervisor(acting_user, locked)
+    if locked.flagged_at is not None:
+        return locked
+    record(acting_user, "chat.raise", locked)
+    _flag(locked, [], [], moment)
+    if locked.escalation_id is None and locked.state == ConversationState.ACTIVE:
+        _raise_escalation(locked, acting_user)
+    return locked
 
 
 def _check_client_id(client_id: Any) -> str:

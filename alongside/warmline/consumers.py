@@ -198,6 +198,9 @@ class _ChatSocket(JsonWebsocketConsumer):
     def chat_crisis(self, event: dict[str, Any]) -> None:
         pass
 
+    def chat_checkin(self, event: dict[str, Any]) -> None:
+        pass  # a check-in is for the peer only: the visitor's socket says nothing
+
 
 def _errors(exc: ValidationError) -> dict[str, Any]:
     if hasattr(exc, "error_dict"):
@@ -323,7 +326,15 @@ class PeerChatConsumer(_ChatSocket):
         self.send_json(event["message"])
 
     def chat_crisis(self, event: dict[str, Any]) -> None:
-        self.send_json({"type": "crisis", "checklist": event["checklist"], "rules": event["rules"]})
+        self.send_json(
+            {"type": "crisis", "checklist": event["checklist"], "rules": event["rules"], "concepts": event["concepts"]}
+        )
+
+    def chat_checkin(self, event: dict[str, Any]) -> None:
+        if not self.allowed():
+            self.close(code=CLOSE_SESSION_ENDED)
+            return
+        self.send_json({"type": "checkin", "concepts": event["concepts"], "prompt": event["prompt"]})
 
     def chat_holder(self, event: dict[str, Any]) -> None:
         if event.get("peer") != str(self.user.pk):
@@ -369,6 +380,7 @@ class QueueConsumer(JsonWebsocketConsumer):
                     "line": c.line.name,
                     "queued_at": c.queued_at.isoformat(),
                     "flagged": c.flagged_at is not None,
+                    "tier": "urgent" if c.flagged_at is not None else ("check_in" if c.checkin_at else ""),
                 }
                 for c in chat.queue(None, self.organisation)
             ]
@@ -436,6 +448,7 @@ class BoardConsumer(JsonWebsocketConsumer):
                     "type": "alert",
                     "conversation": str(event.get("conversation", "")),
                     "line": str(event.get("line", "")),
+                    "tier": str(event.get("tier", "")),
                     "at": str(event.get("at", "")),
                 }
             )

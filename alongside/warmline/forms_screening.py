@@ -1,20 +1,29 @@
-"""Staff forms of crisis screening: a rule, a reset to the defaults, and "try a message". Every
-check that matters is in ``warmline.screening_rules``; these forms only turn what was typed into
-values."""
+"""Staff forms of crisis screening: an own rule, a word added to a word set, "only the built-in
+rules", and "try a message". Every check that matters is in ``warmline.screening_rules``; these
+forms only turn what was typed into values."""
 
 from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from alongside.warmline.models import ScreeningLanguage
-from alongside.warmline.screening_rules import NOTE_MAX_LENGTH, PHRASE_MAX_LENGTH
+from alongside.warmline import screening
+from alongside.warmline.models import ScreeningLanguage, ScreeningTier
+from alongside.warmline.screening_rules import NOTE_MAX_LENGTH, PHRASE_MAX_LENGTH, TERM_MAX_LENGTH, concept_choices
 
 TRY_MAX_LENGTH = 2000
 
 _language_errors = {
     "required": _("Choose English or Spanish."),
     "invalid_choice": _("Choose English or Spanish."),
+}
+_note = {
+    "label": _("Why this exists"),
+    "required": False,
+    "max_length": NOTE_MAX_LENGTH,
+    "widget": forms.Textarea(attrs={"rows": 2}),
+    "help_text": _("So the next person who edits the rules knows what it is for."),
+    "error_messages": {"max_length": _("Keep this to %(limit_value)d characters or fewer.")},
 }
 
 
@@ -25,34 +34,46 @@ class RuleForm(forms.Form):
         error_messages=_language_errors,
     )
     phrase = forms.CharField(
-        label=_("Word or phrase"),
+        label=_("Rule"),
         max_length=PHRASE_MAX_LENGTH,
         help_text=_(
-            "Plain words, not a pattern. Case, accents, apostrophes and repeated letters do not matter. "
-            "End a word with * to match any ending: “suicid*” matches suicide and suicidal."
+            "Plain words match any form of the word (“kill” matches killing). @ and a word set's name match any word "
+            "of the set (“@self”). ... lets up to 4 other words come between. = before a word matches it exactly; * at "
+            "the end of a word matches any ending. Example: “@took ... @quantity ... @meds”."
         ),
         error_messages={
-            "required": _("Write the word or phrase to look for."),
+            "required": _("Write the rule: the words to look for."),
             "max_length": _("Keep this to %(limit_value)d characters or fewer."),
         },
+    )
+    concept = forms.ChoiceField(
+        label=_("Concept"),
+        choices=concept_choices,
+        initial=screening.OWN_CONCEPT,
+        help_text=_("What a supervisor is told the message is about when the rule matches."),
+        error_messages={"invalid_choice": _("Choose one of the concepts listed, or “Our own”.")},
+    )
+    tier = forms.ChoiceField(
+        label=_("What a match does"),
+        choices=ScreeningTier.choices,
+        initial=ScreeningTier.URGENT,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Urgent: the person sees the crisis options, the supervisor on duty is alerted and the chat moves to the "
+            "front. Check in: the peer is prompted to ask about safety; the person sees nothing."
+        ),
+        error_messages={"required": _("Choose urgent or check in."), "invalid_choice": _("Choose urgent or check in.")},
     )
     negatable = forms.BooleanField(
         label=_("A negation just before it cancels it"),
         required=False,
         initial=True,
         help_text=_(
-            "For statements such as “suicidal”: “I am not suicidal” does not flag. Untick it for phrases "
+            "For statements such as “suicidal”: “I am not suicidal” does not flag. Untick it for rules "
             "that already hold their negation, such as “don't want to live”."
         ),
     )
-    note = forms.CharField(
-        label=_("Why this rule exists"),
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("So the next person who edits the rules knows what it is for."),
-        error_messages={"max_length": _("Keep this to %(limit_value)d characters or fewer.")},
-    )
+    note = forms.CharField(**_note)  # type: ignore[arg-type]
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
     def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
@@ -62,6 +83,48 @@ class RuleForm(forms.Form):
             del self.fields["language"]
         else:
             del self.fields["is_active"]
+
+
+def _set_choices() -> list[tuple[str, str]]:
+    names: dict[str, None] = {}
+    for language in screening.LANGUAGES:
+        names.update(dict.fromkeys(screening.builtin(language).sets))
+    return [(name, name) for name in sorted(names)]
+
+
+class WordForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of the messages it looks at"),
+        choices=ScreeningLanguage.choices,
+        error_messages=_language_errors,
+    )
+    set_name = forms.ChoiceField(
+        label=_("Word set"),
+        choices=_set_choices,
+        help_text=_(
+            "Every rule that uses this word set will match the new word too. The sets are listed on the rules page."
+        ),
+        error_messages={
+            "required": _("Choose a word set."),
+            "invalid_choice": _("Choose one of the word sets listed."),
+        },
+    )
+    term = forms.CharField(
+        label=_("Word or words"),
+        max_length=TERM_MAX_LENGTH,
+        help_text=_("Any form of the word matches (“overdose” matches overdosed). = before a word matches it exactly."),
+        error_messages={
+            "required": _("Write the word or words to add."),
+            "max_length": _("Keep this to %(limit_value)d characters or fewer."),
+        },
+    )
+    note = forms.CharField(**_note)  # type: ignore[arg-type]
+
+
+class WordEditForm(forms.Form):
+    term = WordForm.base_fields["term"]
+    note = forms.CharField(**_note)  # type: ignore[arg-type]
+    is_active = forms.BooleanField(label=_("In use"), required=False)
 
 
 class ResetForm(forms.Form):

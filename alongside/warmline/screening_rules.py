@@ -1,19 +1,24 @@
-"""An organisation's crisis-screening rules: the writes (keyword-only, acting user, one transaction,
-audited with identifiers only), the access function and the reads of the staff page.
+"""An organisation's crisis-screening additions: the writes (keyword-only, acting user, one
+transaction, audited with identifiers only), the access functions, the reads of the staff page and
+what the engine compiles.
 
-While an organisation has no rules of its own in a language, screening uses the built-in defaults
-for it. The first change in a language (adding a rule, or resetting) copies the defaults in first,
-so adding one phrase extends the defaults instead of replacing them. Rules are deactivated, never
-deleted. A rule's phrase and note are organisation policy (plain text); the text of a screened
-message never reaches this module, the audit log or the database.
+The built-in rules (``warmline/screening/data/``) always apply. An organisation adds, per language:
 
-Every write locks the organisation's row first (``_lock``): the one lock shape for rule writes, so
-two admins copying the defaults at once cannot both copy them.
+- **its own rules** (``ScreeningRule``): a rule in the rule language, a concept (a built-in one or
+  "own"), a tier, whether a negation cancels it, and a note;
+- **words in the built-in word sets** (``ScreeningWord``): "carry the weight" in ``@wish_phrase``, a
+  local medicine name in ``@meds``; every rule that uses the set then matches them.
+
+Nothing is deleted: "stop using" keeps a rule or word (it can be used again), and "only the built-in
+rules" stops using all of a language's additions. The text of a screened message never reaches
+this module, the audit log or the database. Every write locks the organisation's row first
+(``_lock``), the one lock shape for these writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,22 +35,33 @@ from alongside.audit.services import record
 from alongside.core.services import apply_changes
 from alongside.core.tenancy import tenant_scope
 from alongside.warmline import screening
-from alongside.warmline.models import ScreeningLanguage, ScreeningRule
+from alongside.warmline.models import ScreeningLanguage, ScreeningRule, ScreeningTier, ScreeningWord
+from alongside.warmline.screening.rules import RuleSpec, Term
 
 __all__ = [
     "RULE_FIELDS",
     "LanguageRules",
     "access_rule",
+    "access_word",
+    "concept_choices",
+    "organisation_additions",
     "rule_create",
     "rule_deactivate",
     "rule_update",
     "rules_by_language",
     "rules_reset_to_defaults",
+    "set_choices",
+    "word_add",
+    "word_update",
 ]
 
-PHRASE_MAX_LENGTH = 120
+logger = logging.getLogger(__name__)
+
+PHRASE_MAX_LENGTH = 200
+TERM_MAX_LENGTH = 80
 NOTE_MAX_LENGTH = 300
-RULE_FIELDS = ("phrase", "negatable", "note", "is_active")
+RULE_FIELDS = ("phrase", "concept", "tier", "negatable", "note", "is_active")
+WORD_FIELDS = ("term", "note", "is_active")
 
 
 # --- Helpers -------------------------------------------------------------------------------------
@@ -69,105 +85,171 @@ def _changed(organisation: Organisation) -> None:
     transaction.on_commit(lambda: screening.invalidate(organisation_id))
 
 
-_PHRASE_ERRORS = {
-    "empty": lambda: _("Write the word or phrase to look for."),
-    "characters": lambda: _(
-        "Use plain words: letters, numbers, spaces, apostrophes and hyphens, and * at the end of a word. "
-        "Rules are not regular expressions."
+def concept_choices() -> list[tuple[str, str]]:
+    """The concepts a rule may belong to: the built-in ones, then the organisation's own."""
+    return [*((name, str(label)) for name, label in screening.CONCEPTS.items()), (screening.OWN_CONCEPT, _("Our own"))]
+
+
+def set_choices(language: str) -> list[tuple[str, str]]:
+    """The built-in word sets of ``language`` an organisation may add words to."""
+    return [(name, name) for name in screening.builtin(language).sets]
+
+
+_RULE_ERRORS = {
+    "empty": lambda d: _("Write the rule: the words to look for."),
+    "characters": lambda d: (
+        _(
+            "“%(piece)s” cannot be read. Use plain words (letters, numbers, apostrophes and hyphens), "
+            "@ before a word set's name, ... for a gap, = before a word to match it exactly and * at the end of a "
+            "word for any ending. Rules are not regular expressions."
+        )
+        % {"piece": d}
     ),
-    "star": lambda: _("Put * only at the end of a word, as in “suicid*”."),
-    "short_prefix": lambda: _(
+    "star": lambda d: _("Put * only at the end of a word, as in “suicid*”."),
+    "short_prefix": lambda d: _(
         "A word ending in * needs at least 3 letters before the *, so it does not match too much."
     ),
-    "too_long": lambda: _("Keep a phrase to %(n)d words or fewer.") % {"n": screening.MAX_PHRASE_WORDS},
+    "too_long": lambda d: _("Keep a rule to 10 words or word sets or fewer."),
+    "unknown_set": lambda d: (
+        _("There is no word set called “%(name)s” in this language. The word sets are listed below.") % {"name": d}
+    ),
+    "gap_edge": lambda d: _("Put ... only between two parts of the rule, not at its start or end."),
+    "term_reference": lambda d: _("Words added to a word set are plain words: no @, ... or ~."),
 }
 
 
-def _clean_phrase(errors: dict[str, str], value: Any) -> tuple[str, tuple[screening.Word, ...]]:
+def _text(errors: dict[str, str], name: str, value: Any, max_length: int, *, required: bool = True) -> str:
+    if value is None:
+        value = ""
     if not isinstance(value, str):
-        errors["phrase"] = _("This must be text.")
-        return "", ()
-    phrase = " ".join(value.split()).lower()
-    if len(phrase) > PHRASE_MAX_LENGTH:
-        errors["phrase"] = _("Keep this to %(n)d characters or fewer.") % {"n": PHRASE_MAX_LENGTH}
-        return phrase, ()
+        errors[name] = _("This must be text.")
+        return ""
+    value = " ".join(value.split())
+    if required and not value:
+        errors[name] = _("This is needed.")
+    elif len(value) > max_length:
+        errors[name] = _("Keep this to %(n)d characters or fewer.") % {"n": max_length}
+    return value
+
+
+def _boolean(errors: dict[str, str], name: str, value: Any, message: str) -> bool:
+    if not isinstance(value, bool):
+        errors[name] = message
+        return False
+    return value
+
+
+def _parse(errors: dict[str, str], language: str, phrase: str) -> tuple[Any, ...]:
     try:
-        return phrase, screening.phrase_words(phrase)
-    except ValueError as exc:
-        errors["phrase"] = _PHRASE_ERRORS[str(exc)]()
-        return phrase, ()
+        return screening.parse_rule(phrase, set_names=set(screening.builtin(language).sets))
+    except screening.RuleSyntaxError as exc:
+        errors["phrase"] = _RULE_ERRORS[exc.code](exc.detail)
+        return ()
 
 
-def _clean(
+def _clean_rule(
     organisation: Organisation, language: Any, data: dict[str, Any], *, instance: ScreeningRule | None
 ) -> dict[str, Any]:
     errors: dict[str, str] = {}
     if language not in ScreeningLanguage.values:
         errors["language"] = _("Choose English or Spanish.")
-    phrase, words = _clean_phrase(errors, data.get("phrase"))
-    note = data.get("note") or ""
-    if not isinstance(note, str):
-        errors["note"] = _("This must be text.")
-        note = ""
-    note = note.strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        errors["note"] = _("Keep this to %(n)d characters or fewer.") % {"n": NOTE_MAX_LENGTH}
-    negatable, is_active = data.get("negatable", True), data.get("is_active", True)
-    if not isinstance(negatable, bool):
-        errors["negatable"] = _("Say whether a negation just before the phrase cancels it: yes or no.")
-    if not isinstance(is_active, bool):
-        errors["is_active"] = _("Say whether the rule is in use: yes or no.")
-    if words and "language" not in errors:
-        others = ScreeningRule.objects.filter(organisation=organisation, language=language)
-        if instance is not None:
-            others = others.exclude(pk=instance.pk)
-        for other in others.only("phrase", "is_active"):
-            try:
-                same = screening.phrase_words(other.phrase) == words
-            except ValueError:
-                same = False
-            if same:
-                errors["phrase"] = (
-                    _("There is already a rule with these words: “%(phrase)s”.")
-                    if other.is_active
-                    else _(
-                        "There is already a rule with these words, not in use: “%(phrase)s”. Edit it to use it again."
-                    )
-                ) % {"phrase": other.phrase}
-                break
+    phrase = _text(errors, "phrase", data.get("phrase"), PHRASE_MAX_LENGTH).lower()
+    if not phrase and "phrase" in errors and errors["phrase"] == _("This is needed."):
+        errors["phrase"] = _RULE_ERRORS["empty"]("")
+    note = _text(errors, "note", data.get("note"), NOTE_MAX_LENGTH, required=False)
+    concept = data.get("concept", screening.OWN_CONCEPT)
+    if concept not in {name for name, _label in concept_choices()}:
+        errors["concept"] = _("Choose one of the concepts listed, or “Our own”.")
+    tier = data.get("tier", ScreeningTier.URGENT)
+    if tier not in ScreeningTier.values:
+        errors["tier"] = _("Choose urgent or check in.")
+    negatable = _boolean(
+        errors,
+        "negatable",
+        data.get("negatable", True),
+        _("Say whether a negation just before it cancels it: yes or no."),
+    )
+    is_active = _boolean(
+        errors, "is_active", data.get("is_active", True), _("Say whether the rule is in use: yes or no.")
+    )
+    if phrase and "phrase" not in errors and "language" not in errors:
+        parts = _parse(errors, language, phrase)
+        if parts:
+            builtin = {spec.parts: spec.text for spec in screening.builtin(language).rules}
+            if parts in builtin:
+                errors["phrase"] = _("The built-in rules already have this rule: “%(rule)s”.") % {
+                    "rule": builtin[parts]
+                }
+            others = ScreeningRule.objects.filter(organisation=organisation, language=language)
+            if instance is not None:
+                others = others.exclude(pk=instance.pk)
+            for other in others.only("phrase", "is_active"):
+                try:
+                    same = _parse({}, language, other.phrase) == parts
+                except Exception:  # a stored rule that no longer reads never blocks a new one
+                    same = False
+                if same:
+                    errors["phrase"] = (
+                        _("There is already a rule with these words: “%(phrase)s”.")
+                        if other.is_active
+                        else _(
+                            "There is already a rule with these words, not in use: “%(phrase)s”. "
+                            "Edit it to use it again."
+                        )
+                    ) % {"phrase": other.phrase}
+                    break
     if errors:
         raise ValidationError(errors)
-    return {"phrase": phrase, "note": note, "negatable": negatable, "is_active": is_active}
+    return {
+        "phrase": phrase,
+        "concept": concept,
+        "tier": tier,
+        "note": note,
+        "negatable": negatable,
+        "is_active": is_active,
+    }
+
+
+def _clean_word(
+    organisation: Organisation, language: Any, set_name: Any, data: dict[str, Any], *, instance: ScreeningWord | None
+) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    if language not in ScreeningLanguage.values:
+        errors["language"] = _("Choose English or Spanish.")
+    elif set_name not in screening.builtin(language).sets:
+        errors["set_name"] = _("Choose one of the word sets listed.")
+    term = _text(errors, "term", data.get("term"), TERM_MAX_LENGTH).lower()
+    if not term and errors.get("term") == _("This is needed."):
+        errors["term"] = _("Write the word or words to add.")
+    note = _text(errors, "note", data.get("note"), NOTE_MAX_LENGTH, required=False)
+    is_active = _boolean(
+        errors, "is_active", data.get("is_active", True), _("Say whether the word is in use: yes or no.")
+    )
+    if term and "term" not in errors:
+        try:
+            parsed = screening.parse_term(term)
+        except screening.RuleSyntaxError as exc:
+            errors["term"] = _RULE_ERRORS[exc.code](exc.detail)
+        else:
+            if "set_name" not in errors and "language" not in errors:
+                if parsed in screening.builtin(language).sets[set_name]:
+                    errors["term"] = _("The word set “%(set)s” already has “%(term)s”.") % {
+                        "set": set_name,
+                        "term": term,
+                    }
+                others = ScreeningWord.objects.filter(organisation=organisation, language=language, set_name=set_name)
+                if instance is not None:
+                    others = others.exclude(pk=instance.pk)
+                if others.filter(term=term).exists():
+                    errors["term"] = _("You have already added “%(term)s” to this word set.") % {"term": term}
+    if errors:
+        raise ValidationError(errors)
+    return {"term": term, "note": note, "is_active": is_active}
 
 
 def _next_position(organisation: Organisation, language: str) -> int:
     top = ScreeningRule.objects.filter(organisation=organisation, language=language).aggregate(top=Max("position"))
     return (top["top"] or 0) + 1
-
-
-def _copy_defaults_if_none(acting_user: User, organisation: Organisation, language: str) -> None:
-    if ScreeningRule.objects.filter(organisation=organisation, language=language).exists():
-        return
-    ScreeningRule.objects.bulk_create(
-        ScreeningRule(
-            organisation=organisation,
-            language=language,
-            phrase=rule["phrase"],
-            negatable=bool(rule["negatable"]),
-            note=rule.get("note", ""),
-            position=position,
-            created_by=acting_user,
-            updated_by=acting_user,
-        )
-        for position, rule in enumerate(screening.default_rules(language))
-    )
-    record(
-        acting_user,
-        "screening_rules.copy_defaults",
-        organisation=organisation,
-        object_type="warmline.screeningrule",
-        object_id=language,
-    )
 
 
 # --- Writes --------------------------------------------------------------------------------------
@@ -180,19 +262,21 @@ def rule_create(
     organisation: Organisation,
     language: Any,
     phrase: Any,
+    concept: Any = "own",
+    tier: Any = ScreeningTier.URGENT,
     negatable: Any = True,
     note: Any = "",
 ) -> ScreeningRule:
-    """Add a rule in ``language``. The first rule of a language copies the defaults in first."""
+    """Add the organisation's own rule in ``language`` (used beside the built-in rules)."""
     _require_change(acting_user, organisation)
     with tenant_scope(organisation):
         _lock(organisation)
-        cleaned = _clean(
-            organisation, language, {"phrase": phrase, "negatable": negatable, "note": note}, instance=None
+        cleaned = _clean_rule(
+            organisation,
+            language,
+            {"phrase": phrase, "concept": concept, "tier": tier, "negatable": negatable, "note": note},
+            instance=None,
         )
-        _copy_defaults_if_none(acting_user, organisation, language)
-        # The copied defaults may already hold this phrase.
-        cleaned = _clean(organisation, language, cleaned, instance=None)
         rule = ScreeningRule.objects.create(
             organisation=organisation,
             language=language,
@@ -208,7 +292,7 @@ def rule_create(
 
 @transaction.atomic
 def rule_update(*, acting_user: User, rule: ScreeningRule, **fields: Any) -> ScreeningRule:
-    """Change a rule's ``phrase``, ``negatable``, ``note`` or ``is_active`` (others stay)."""
+    """Change a rule's ``phrase``, ``concept``, ``tier``, ``negatable``, ``note`` or ``is_active``."""
     unknown = set(fields) - set(RULE_FIELDS)
     if unknown:
         raise ValueError(f"cannot set {', '.join(sorted(unknown))}")
@@ -218,7 +302,7 @@ def rule_update(*, acting_user: User, rule: ScreeningRule, **fields: Any) -> Scr
         _lock(organisation)
         rule = ScreeningRule.objects.get(pk=rule.pk, organisation=organisation)
         data = {name: getattr(rule, name) for name in RULE_FIELDS} | fields
-        cleaned = _clean(organisation, rule.language, data, instance=rule)
+        cleaned = _clean_rule(organisation, rule.language, data, instance=rule)
         changed = apply_changes(rule, cleaned, RULE_FIELDS)
         if not changed:
             return rule
@@ -248,51 +332,65 @@ def rule_deactivate(*, acting_user: User, rule: ScreeningRule) -> ScreeningRule:
 
 
 @transaction.atomic
-def rules_reset_to_defaults(*, acting_user: User, organisation: Organisation, language: Any) -> list[ScreeningRule]:
-    """Make the organisation's rules in ``language`` the built-in defaults again: each default in
-    use, with its default note and negation setting and in the default order; every other rule
-    of that language kept but not in use. Returns the rules in use."""
+def word_add(
+    *, acting_user: User, organisation: Organisation, language: Any, set_name: Any, term: Any, note: Any = ""
+) -> ScreeningWord:
+    """Add a word (or a few words) to a built-in word set of ``language``."""
+    _require_change(acting_user, organisation)
+    with tenant_scope(organisation):
+        _lock(organisation)
+        cleaned = _clean_word(organisation, language, set_name, {"term": term, "note": note}, instance=None)
+        word = ScreeningWord.objects.create(
+            organisation=organisation,
+            language=language,
+            set_name=set_name,
+            created_by=acting_user,
+            updated_by=acting_user,
+            **cleaned,
+        )
+        record(acting_user, "screening_word.create", word)
+        _changed(organisation)
+    return word
+
+
+@transaction.atomic
+def word_update(*, acting_user: User, word: ScreeningWord, **fields: Any) -> ScreeningWord:
+    """Change an added word's ``term``, ``note`` or ``is_active`` (stop or start using it)."""
+    unknown = set(fields) - set(WORD_FIELDS)
+    if unknown:
+        raise ValueError(f"cannot set {', '.join(sorted(unknown))}")
+    organisation = word.organisation
+    _require_change(acting_user, organisation)
+    with tenant_scope(organisation):
+        _lock(organisation)
+        word = ScreeningWord.objects.get(pk=word.pk, organisation=organisation)
+        data = {name: getattr(word, name) for name in WORD_FIELDS} | fields
+        cleaned = _clean_word(organisation, word.language, word.set_name, data, instance=word)
+        changed = apply_changes(word, cleaned, WORD_FIELDS)
+        if not changed:
+            return word
+        word.updated_by = acting_user
+        word.save(update_fields=[*changed, "updated_by", "updated_at"])
+        record(acting_user, "screening_word.update", word)
+        _changed(organisation)
+    return word
+
+
+@transaction.atomic
+def rules_reset_to_defaults(*, acting_user: User, organisation: Organisation, language: Any) -> int:
+    """Use only the built-in rules in ``language``: stop using every rule and word the
+    organisation added in it (kept, not in use). Returns how many stopped."""
     _require_change(acting_user, organisation)
     if language not in ScreeningLanguage.values:
         raise ValidationError({"language": _("Choose English or Spanish.")})
     with tenant_scope(organisation):
         _lock(organisation)
-        existing = list(ScreeningRule.objects.filter(organisation=organisation, language=language))
-        by_words: dict[tuple[screening.Word, ...], ScreeningRule] = {}
-        for rule in existing:
-            try:
-                by_words.setdefault(screening.phrase_words(rule.phrase), rule)
-            except ValueError:
-                continue
-        in_use: list[ScreeningRule] = []
-        kept: set[Any] = set()
-        for position, default in enumerate(screening.default_rules(language)):
-            found = by_words.get(screening.phrase_words(default["phrase"]))
-            values = {
-                "phrase": default["phrase"],
-                "negatable": bool(default["negatable"]),
-                "note": default.get("note", ""),
-                "is_active": True,
-                "position": position,
-            }
-            if found is None:
-                found = ScreeningRule.objects.create(
-                    organisation=organisation,
-                    language=language,
-                    created_by=acting_user,
-                    updated_by=acting_user,
-                    **values,
-                )
-            elif apply_changes(found, values, tuple(values)):
-                found.updated_by = acting_user
-                found.save()
-            kept.add(found.pk)
-            in_use.append(found)
-        for rule in existing:
-            if rule.pk not in kept and rule.is_active:
-                rule.is_active = False
-                rule.updated_by = acting_user
-                rule.save(update_fields=["is_active", "updated_by", "updated_at"])
+        stopped = ScreeningRule.objects.filter(organisation=organisation, language=language, is_active=True).update(
+            is_active=False, updated_by=acting_user
+        )
+        stopped += ScreeningWord.objects.filter(organisation=organisation, language=language, is_active=True).update(
+            is_active=False, updated_by=acting_user
+        )
         record(
             acting_user,
             "screening_rules.reset_to_defaults",
@@ -301,14 +399,14 @@ def rules_reset_to_defaults(*, acting_user: User, organisation: Organisation, la
             object_id=language,
         )
         _changed(organisation)
-    return in_use
+    return stopped
 
 
 # --- Access and reads ----------------------------------------------------------------------------
 
 
 def access_rule(org: OrgContext, rule_id: Any, *, write: bool = False) -> ScreeningRule:
-    """One rule of the organisation, or the same 404 as a missing id."""
+    """One of the organisation's own rules, or the same 404 as a missing id."""
     org.require("warmline.screening_change" if write else "warmline.screening_view")
     rule = ScreeningRule.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(rule_id)).first()
     if rule is None:
@@ -316,27 +414,98 @@ def access_rule(org: OrgContext, rule_id: Any, *, write: bool = False) -> Screen
     return rule
 
 
+def access_word(org: OrgContext, word_id: Any, *, write: bool = False) -> ScreeningWord:
+    """One of the words the organisation added, or the same 404 as a missing id."""
+    org.require("warmline.screening_change" if write else "warmline.screening_view")
+    word = ScreeningWord.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(word_id)).first()
+    if word is None:
+        raise Http404
+    return word
+
+
+@dataclass(frozen=True)
+class Concept:
+    name: str
+    label: str
+    rules: list[dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class LanguageRules:
     language: str
     label: str
-    # True: the organisation's own rules (model rows); False: the built-in defaults (dicts).
-    own: bool
-    rules: list[Any]
+    concepts: list[Concept]
+    sets: list[tuple[str, list[str], list[ScreeningWord]]]
+    own: list[ScreeningRule] = field(default_factory=list)
+
+    @property
+    def builtin_count(self) -> int:
+        return sum(len(c.rules) for c in self.concepts)
 
 
 def rules_by_language(organisation: Organisation) -> list[LanguageRules]:
-    """The organisation's rules in each language, in use first, or the defaults it uses (one query)."""
-    rows = list(
+    """For each language: the built-in rules by concept, the word sets (with the words the
+    organisation added), and the organisation's own rules (two queries)."""
+    rules = list(
         ScreeningRule.objects.filter(organisation=organisation).order_by(
             "language", "-is_active", "position", "created_at"
         )
     )
+    words = list(ScreeningWord.objects.filter(organisation=organisation).order_by("language", "set_name", "term"))
     out = []
     for language, label in ScreeningLanguage.choices:
-        own = [rule for rule in rows if rule.language == language]
-        if own:
-            out.append(LanguageRules(language, str(label), True, own))
-        else:
-            out.append(LanguageRules(language, str(label), False, screening.default_rules(language)))
+        data = screening.builtin(language)
+        concepts = []
+        for name in screening.CONCEPTS:
+            listed = [
+                {
+                    "rule": spec.text,
+                    "tier": spec.tier,
+                    "negatable": spec.negatable,
+                    "note": data.notes.get(spec.text, ""),
+                }
+                for spec in data.rules
+                if spec.concept == name
+            ]
+            concepts.append(Concept(name, screening.concept_label(name), listed))
+        sets = [
+            (name, data.set_texts[name], [w for w in words if w.language == language and w.set_name == name])
+            for name in data.sets
+        ]
+        out.append(LanguageRules(language, str(label), concepts, sets, [r for r in rules if r.language == language]))
     return out
+
+
+def organisation_additions(organisation: Organisation, language: str) -> tuple[dict[str, list[Term]], list[RuleSpec]]:
+    """What the engine compiles beside the built-in rules: the words added to each set and the own
+    rules, active ones only. A stored rule or word that no longer reads is skipped (and its id
+    logged), never allowed to stop screening."""
+    with tenant_scope(organisation):
+        rule_rows = list(
+            ScreeningRule.objects.filter(organisation=organisation, language=language, is_active=True)
+            .order_by("position", "created_at")
+            .values_list("pk", "phrase", "concept", "tier", "negatable")
+        )
+        word_rows = list(
+            ScreeningWord.objects.filter(organisation=organisation, language=language, is_active=True).values_list(
+                "pk", "set_name", "term"
+            )
+        )
+    data = screening.builtin(language)
+    words: dict[str, list[Term]] = {}
+    for pk, set_name, term in word_rows:
+        try:
+            if set_name not in data.sets:
+                raise screening.RuleSyntaxError("unknown_set", set_name)
+            words.setdefault(set_name, []).append(screening.parse_term(term))
+        except screening.RuleSyntaxError:
+            logger.warning("screening word %s cannot be read; skipped", pk)
+    specs: list[RuleSpec] = []
+    for pk, phrase, concept, tier, negatable in rule_rows:
+        try:
+            parts = screening.parse_rule(phrase, set_names=set(data.sets))
+        except screening.RuleSyntaxError:
+            logger.warning("screening rule %s cannot be read; skipped", pk)
+            continue
+        specs.append(RuleSpec(text=phrase, parts=parts, concept=concept, tier=tier, negatable=negatable))
+    return words, specs

@@ -31,4 +31,5 @@ urlpatterns: list[URLPattern] = [
     path(peer + "messages/", views.chat_peer_messages, name="chat_peer_messages"),
     path(peer + "transfer/", views.chat_transfer, name="chat_transfer"),
     path(peer + "close/", views.chat_close, name="chat_close"),
+    path(peer + "raise/", views.chat_raise, name="chat_raise"),
 ]

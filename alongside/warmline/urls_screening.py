@@ -15,4 +15,6 @@ urlpatterns: list[URLPattern] = [
     path(screening + "reset/", views.rules_reset, name="screening_reset"),
     path(screening + "<uuid:rule_id>/edit/", views.rule_edit, name="screening_rule_edit"),
     path(screening + "<uuid:rule_id>/deactivate/", views.rule_deactivate, name="screening_rule_deactivate"),
+    path(screening + "words/new/", views.word_create, name="screening_word_create"),
+    path(screening + "words/<uuid:word_id>/edit/", views.word_edit, name="screening_word_edit"),
 ]

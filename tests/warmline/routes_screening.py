@@ -1,5 +1,6 @@
 """Matrix routes of the warm line: screening (see tests/matrix.py): the rules page, "try a
-message", add a rule, reset to the defaults, and one rule's edit and deactivate."""
+message", add a rule, only the built-in rules, one rule's edit and deactivate, and an added word's
+add and edit."""
 
 from __future__ import annotations
 
@@ -7,16 +8,33 @@ from typing import Any
 
 from django_scopes import scopes_disabled
 
-from alongside.warmline.models import ScreeningRule
-from alongside.warmline.screening_rules import rule_create
+from alongside.warmline.models import ScreeningRule, ScreeningWord
+from alongside.warmline.screening_rules import rule_create, word_add
 from tests.matrix import Route, register
 
 PHRASE = "matrix phrase"
 NOTE = "Matrix note that must stay with its own organisation"
+TERM = "matrixword"
+WORD_NOTE = "Matrix word note that must stay with its own organisation"
+
+
+def tenant_word(t: Any) -> ScreeningWord:
+    """A word the tenant added to the built-in English set ``meds``."""
+    with scopes_disabled():
+        existing = ScreeningWord.objects.filter(organisation=t.organisation, term=TERM).first()
+    if existing is not None:
+        return existing
+    return word_add(
+        acting_user=t.user("admin"), organisation=t.organisation, language="en", set_name="meds", term=TERM, note=WORD_NOTE
+    )
+
+
+def _word(t: Any) -> dict[str, str]:
+    return {"word_id": str(tenant_word(t).pk)}
 
 
 def tenant_rule(t: Any) -> ScreeningRule:
-    """The tenant's own rule (adding it copies the built-in English rules in first)."""
+    """The tenant's own rule."""
     with scopes_disabled():
         existing = ScreeningRule.objects.filter(organisation=t.organisation, phrase=PHRASE).first()
     if existing is not None:
@@ -32,11 +50,24 @@ def _rule(t: Any) -> dict[str, str]:
 
 def _secrets(t: Any) -> list[str]:
     tenant_rule(t)
-    return [NOTE]
+    tenant_word(t)
+    return [NOTE, WORD_NOTE]
 
 
 def _rule_data(t: Any) -> dict[str, Any]:
-    return {"language": "en", "phrase": "taken over", "negatable": "on", "note": "Injected", "is_active": "on"}
+    return {
+        "language": "en",
+        "phrase": "taken over",
+        "concept": "own",
+        "tier": "urgent",
+        "negatable": "on",
+        "note": "Injected",
+        "is_active": "on",
+    }
+
+
+def _word_data(t: Any) -> dict[str, Any]:
+    return {"language": "en", "set_name": "meds", "term": "injectedword", "note": "Injected", "is_active": "on"}
 
 
 register(Route("warmline:screening_rules", secrets=_secrets))
@@ -48,3 +79,7 @@ register(Route("warmline:screening_reset", method="POST", secrets=_secrets, data
 register(Route("warmline:screening_rule_edit", objects=_rule, secrets=_secrets))
 register(Route("warmline:screening_rule_edit", method="POST", objects=_rule, secrets=_secrets, data=_rule_data))
 register(Route("warmline:screening_rule_deactivate", method="POST", objects=_rule, secrets=_secrets))
+register(Route("warmline:screening_word_create", secrets=_secrets))
+register(Route("warmline:screening_word_create", method="POST", secrets=_secrets, data=_word_data))
+register(Route("warmline:screening_word_edit", objects=_word, secrets=_secrets))
+register(Route("warmline:screening_word_edit", method="POST", objects=_word, secrets=_secrets, data=_word_data))

@@ -63,8 +63,13 @@ class Conversation(TimestampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # Crisis screening: when a visitor's message first matched, and the rule phrases (policy, not content).
+    # Urgent: crisis options shown, alert, escalation, front of the queue (screening or a peer).
     flagged_at = models.DateTimeField(_("flagged by screening"), null=True, blank=True)
     flag_rules = models.JSONField(_("screening rules that matched"), default=list, blank=True)
+    # The concepts screening matched (urgent or check in), never the person's words.
+    flag_concepts = models.JSONField(_("screening concepts that matched"), default=list, blank=True)
+    # Check in: a calm prompt to the peer to ask about safety; nothing is shown to the person.
+    checkin_at = models.DateTimeField(_("screening suggested a check-in"), null=True, blank=True)
     escalation = models.ForeignKey(
         "safety.Escalation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

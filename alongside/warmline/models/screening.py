@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from alongside.accounts.models import Organisation
 from alongside.core.tenancy import TimestampedModel, tenant_manager
 
-__all__ = ["ScreeningLanguage", "ScreeningRule"]
+__all__ = ["ScreeningLanguage", "ScreeningRule", "ScreeningTier", "ScreeningWord"]
 
 
 class ScreeningLanguage(models.TextChoices):
@@ -24,15 +24,24 @@ class ScreeningLanguage(models.TextChoices):
     SPANISH = "es", _("Spanish")
 
 
+class ScreeningTier(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    CHECK_IN = "check_in", _("Check in")
+
+
 class ScreeningRule(TimestampedModel):
-    """One phrase that flags a message. While an organisation has no rules of its own in a language,
-    the built-in defaults (``warmline/data/screening_defaults.json``) are used for that language."""
+    """An organisation's own rule, used beside the built-in rules (``warmline/screening/data/``):
+    plain words, word sets (``@self``) and gaps (``...``), in the rule language of
+    ``warmline/screening/rules.py``. It belongs to a concept and flags in a tier."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     language = models.CharField(_("language"), max_length=2, choices=ScreeningLanguage.choices)
-    # Plain words, lower case, single spaces; a word may end in "*" for any ending ("suicid*").
-    phrase = models.CharField(_("phrase"), max_length=120)
+    # The rule: plain words, lower case, single spaces; "@set", "...", "=word", "word*".
+    phrase = models.CharField(_("rule"), max_length=200)
+    # A built-in concept's name (warmline/screening/vocab.py) or "own".
+    concept = models.CharField(_("concept"), max_length=40, default="own")
+    tier = models.CharField(_("tier"), max_length=10, choices=ScreeningTier.choices, default=ScreeningTier.URGENT)
     # A negation cue ("not", "never", "no"...) just before the phrase cancels it. Off for phrases
     # that already contain their negation ("don't want to live").
     negatable = models.BooleanField(_("a negation just before it cancels it"), default=True)
@@ -59,3 +68,35 @@ class ScreeningRule(TimestampedModel):
 
     def __str__(self) -> str:
         return self.phrase
+
+
+class ScreeningWord(TimestampedModel):
+    """A word or a few words an organisation adds to one of the built-in word sets of a language
+    (``@self``, ``@meds``...): every rule that uses the set then matches it too."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(_("language"), max_length=2, choices=ScreeningLanguage.choices)
+    set_name = models.CharField(_("word set"), max_length=40)
+    term = models.CharField(_("word or words"), max_length=80)
+    is_active = models.BooleanField(_("in use"), default=True)
+    note = models.CharField(_("why it was added"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects: ClassVar[models.Manager[ScreeningWord]] = tenant_manager()
+
+    class Meta:
+        ordering = ["language", "set_name", "term"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "language", "set_name", "term"], name="warmline_screeningword_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.term

@@ -39,3 +39,11 @@ def listing_line_status(listing: Any) -> str:
     if getattr(listing, "kind", "") != "warmline" or listing.source_id is None:
         return ""
     return line_status_texts([listing.source_id]).get(listing.source_id, "")
+
+
+@register.filter
+def concept_labels(concepts: list[str]) -> str:
+    """Screening concepts in words for people ("Means at hand or taken, Hurting themself")."""
+    from alongside.warmline.screening import concept_label
+
+    return ", ".join(concept_label(name) for name in concepts or [])

@@ -146,8 +146,10 @@ def board_state(org: OrgContext, *, line_id: Any = None, now: datetime | None = 
         if board.longest_wait is None or wait > board.longest_wait:
             board.longest_wait = wait
 
-    flagged = [c for c in active if c.flagged_at is not None]
-    flagged += [c for b in boards.values() for c in b.queue if c.flagged_at is not None]
+    # Urgent first, then check-ins: the tier screening gave (or a peer raised) is on the board.
+    waiting = [c for b in boards.values() for c in b.queue]
+    flagged = [c for c in [*active, *waiting] if c.flagged_at is not None]
+    flagged += [c for c in [*active, *waiting] if c.flagged_at is None and c.checkin_at is not None]
 
     escalations = list(
         visible_escalations(org)

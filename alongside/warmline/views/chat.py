@@ -415,9 +415,32 @@ def chat_peer(request: HttpRequest, org: OrgContext, conversation_id: Any) -> Ht
         "transfer_form": TransferForm(people=_transfer_people(org, conversation)) if holder else None,
         "escalation": conversation.escalation,
         "crisis": chat.crisis_options(org.organisation) if conversation.flagged_at else [],
+        "checkin": conversation.checkin_at is not None and conversation.flagged_at is None,
+        "concepts": chat.concept_labels(conversation.flag_concepts),
+        "checkin_prompt": _(chat.CHECKIN_PROMPT),
+        "can_raise": conversation.flagged_at is None and conversation.state in chat.OPEN_STATES,
         "client_id": uuid.uuid4().hex,
     }
     return render(request, "warmline/chat/peer.html", context)
+
+
+@org_view("warmline.answer")
+@require_POST
+def chat_raise(request: HttpRequest, org: OrgContext, conversation_id: Any) -> HttpResponse:
+    """Raise a conversation to urgent (the holder, or a supervisor): the crisis protocol follows."""
+    conversation = chat.access_conversation(org, conversation_id)
+    try:
+        chat.chat_raise(acting_user=org.user, conversation=conversation)
+    except ValidationError as exc:
+        flash.error(request, " ".join(str(m) for m in exc.messages))
+    else:
+        flash.success(
+            request,
+            _("Raised to urgent: the person has been shown the crisis options and the supervisor on duty was alerted."),
+        )
+    if conversation.peer_id == org.user.pk:
+        return redirect(_peer_url(org, conversation))
+    return redirect(reverse("warmline:board_conversation", args=[org.organisation.slug, conversation.pk]))
 
 
 @org_view("warmline.answer")
@@ -447,6 +470,8 @@ def chat_peer_messages(request: HttpRequest, org: OrgContext, conversation_id: A
         return JsonResponse({"error": _("Join the conversation from the board to read it.")}, status=403)
     extra = {
         "flagged": conversation.flagged_at is not None,
+        "checkin": conversation.checkin_at is not None,
+        "concepts": chat.concept_labels(conversation.flag_concepts),
         "holder": conversation.peer_id == org.user.pk,
         **chat.presence_notice(conversation),
     }

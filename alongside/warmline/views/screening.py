@@ -1,7 +1,8 @@
-"""Staff pages of crisis screening under ``/app/<org>/warmline/screening/``: the organisation's rules
-by language with their notes, add / edit / stop using a rule, reset a language to the built-in
-rules, and "try a message". Thin: reads and writes through ``warmline.screening_rules``; the tried
-text goes only to ``screening.screen`` and back to the page — never to the database or a log."""
+"""Staff pages of crisis screening under ``/app/<org>/warmline/screening/``: the built-in rules by
+concept and the word sets, the organisation's own rules and added words (add / edit / stop using),
+"only the built-in rules" for a language, and "try a message" (tier, concepts, words that matched).
+Thin: reads and writes through ``warmline.screening_rules``; the tried text goes only to
+``screening.screen`` and back to the page — never to the database or a log."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alongside.accounts.access import OrgContext, org_view
 from alongside.core.forms import add_service_errors
 from alongside.warmline import screening, screening_rules
-from alongside.warmline.forms_screening import ResetForm, RuleForm, TryForm
+from alongside.warmline.forms_screening import ResetForm, RuleForm, TryForm, WordEditForm, WordForm
 from alongside.warmline.models import ScreeningLanguage, ScreeningRule
 
 
@@ -34,6 +35,10 @@ def _page(
         "languages": screening_rules.rules_by_language(org.organisation),
         "try_form": try_form,
         "verdict": verdict,
+        "hits": [
+            {"tier": hit.tier, "concept": screening.concept_label(hit.concept), "rule": hit.rule, "words": hit.words}
+            for hit in (verdict.hits if verdict else ())
+        ],
         "can_change": org.can("warmline.screening_change"),
     }
     return render(request, "warmline/screening/list.html", context, status=status)
@@ -70,10 +75,10 @@ def rule_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
                 screening_rules.rule_create(
                     acting_user=org.user,
                     organisation=org.organisation,
-                    language=form.cleaned_data["language"],
-                    phrase=form.cleaned_data["phrase"],
-                    negatable=form.cleaned_data["negatable"],
-                    note=form.cleaned_data["note"],
+                    **{
+                        name: form.cleaned_data[name]
+                        for name in ("language", "phrase", "concept", "tier", "negatable", "note")
+                    },
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -135,7 +140,61 @@ def rules_reset(request: HttpRequest, org: OrgContext) -> HttpResponse:
             screening_rules.rules_reset_to_defaults(
                 acting_user=org.user, organisation=org.organisation, language=form.cleaned_data["language"]
             )
-            messages.success(request, _("The built-in rules are in use again. Rules you added are kept, not in use."))
+            messages.success(
+                request,
+                _("Only the built-in rules are in use now. The rules and words you added are kept, not in use."),
+            )
             return _list(org)
         return render(request, "warmline/screening/reset.html", {"org": org, "form": form}, status=400)
     return render(request, "warmline/screening/reset.html", {"org": org, "form": form})
+
+
+@org_view("warmline.screening_change")
+@require_http_methods(["GET", "POST"])
+def word_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
+    language = request.GET.get("language")
+    initial = {
+        "language": language if language in ScreeningLanguage.values else "en",
+        "set_name": request.GET.get("set", ""),
+    }
+    form = WordForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                screening_rules.word_add(
+                    acting_user=org.user,
+                    organisation=org.organisation,
+                    **{name: form.cleaned_data[name] for name in ("language", "set_name", "term", "note")},
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The word was added. Try a message to see it work."))
+                return _list(org)
+        return render(
+            request, "warmline/screening/word_form.html", {"org": org, "form": form, "word": None}, status=400
+        )
+    return render(request, "warmline/screening/word_form.html", {"org": org, "form": form, "word": None})
+
+
+@org_view("warmline.screening_change")
+@require_http_methods(["GET", "POST"])
+def word_edit(request: HttpRequest, org: OrgContext, word_id: Any) -> HttpResponse:
+    word = screening_rules.access_word(org, word_id, write=True)
+    initial = {"term": word.term, "note": word.note, "is_active": word.is_active}
+    form = WordEditForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                screening_rules.word_update(
+                    acting_user=org.user, word=word, **{n: form.cleaned_data[n] for n in ("term", "note", "is_active")}
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return _list(org)
+        return render(
+            request, "warmline/screening/word_form.html", {"org": org, "form": form, "word": word}, status=400
+        )
+    return render(request, "warmline/screening/word_form.html", {"org": org, "form": form, "word": word})

@@ -39,6 +39,7 @@
     this.typing = root.querySelector("[data-chat-typing]");
     this.form = root.querySelector("[data-chat-form]");
     this.crisis = document.querySelector("[data-chat-crisis]");
+    this.checkin = document.querySelector("[data-chat-checkin]");
     this.checklist = document.querySelector("[data-chat-checklist]");
     this.storeKey = "alongside-chat-outbox-" + root.dataset.conversation;
     this.failures = 0;
@@ -200,9 +201,24 @@
     }
   };
 
+  Chat.prototype.showCheckin = function (concepts) {
+    /* A check-in: a calm prompt for the peer only (the visitor's page never gets one). */
+    if (!this.checkin || (this.crisis && !this.crisis.hidden)) {
+      return;
+    }
+    this.checkin.hidden = false;
+    var list = this.checkin.querySelector("[data-chat-concepts]");
+    if (list && concepts) {
+      list.textContent = concepts.join(", ");
+    }
+  };
+
   Chat.prototype.showCrisis = function (checklist) {
     if (this.crisis) {
       this.crisis.hidden = false;
+    }
+    if (this.checkin) {
+      this.checkin.hidden = true;
     }
     if (this.checklist && checklist) {
       var list = this.checklist;
@@ -327,6 +343,9 @@
       case "crisis":
         this.showCrisis(data.checklist);
         break;
+      case "checkin":
+        this.showCheckin(data.concepts);
+        break;
       case "queue":
         this.setState("waiting", data);
         break;
@@ -443,8 +462,10 @@
           return;
         }
         data.messages.forEach(function (m) { self.render(m); });
-        if (data.crisis_options && data.crisis_options.length) {
+        if ((data.crisis_options && data.crisis_options.length) || data.flagged) {
           self.showCrisis();
+        } else if (data.checkin) {
+          self.showCheckin(data.concepts);
         }
         self.setState(data.state, data);
         self.showNotice(data);
