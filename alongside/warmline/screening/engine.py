@@ -113,7 +113,7 @@ class Compiled:
         for word in toks.words:
             found = memo.get(word, _UNREAD)
             if found is _UNREAD:
-                if word.isdigit():
+                if word.isdecimal() and word.isascii():
                     surfaces.append(word)
                     keys.append("#many" if len(word) < 7 and int(word) >= NUMBER_MANY else word)
                     continue

@@ -11,7 +11,8 @@ from alongside.core.tenancy import tenant_scope
 from alongside.warmline import chat, hours, screening, shifts
 from alongside.warmline.models import Conversation, Line
 
-FLAG_WORD = "hopeless-test-phrase"
+FLAG_WORD = "hopeless-test-phrase"  # screened as urgent (concept "means")
+CHECKIN_WORD = "checkin-test-phrase"  # screened as check in (concept "wish_to_die")
 
 
 def make_line(t: Any, slug: str = "talk", **fields: Any) -> Line:
@@ -45,7 +46,11 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
         return hours.LineStatus(is_open=w.open, opens_at=None if w.open else w.opens_at)
 
     def screen(text: str, *, organisation: Any = None, language: str = "en") -> screening.Verdict:
-        return screening.Verdict(flag=FLAG_WORD in text, matched=[FLAG_WORD] if FLAG_WORD in text else [])
+        if FLAG_WORD in text:
+            return screening.Verdict(tier="urgent", concepts=["means"], matched=[FLAG_WORD])
+        if CHECKIN_WORD in text:
+            return screening.Verdict(tier="check_in", concepts=["wish_to_die"], matched=[CHECKIN_WORD])
+        return screening.Verdict()
 
     monkeypatch.setattr(hours, "line_status", line_status)
     monkeypatch.setattr(shifts, "available_peers", lambda line, at: [pk for pk in w.available])

@@ -21,19 +21,26 @@ def run(*args: str) -> str:
 
 
 def test_prints_one_line_of_json() -> None:
-    out = run("--text", "I don't want to live. Goodbye forever")
+    out = run("--text", "I'm going to shoot myself")
     assert out.count("\n") == 1
-    assert json.loads(out) == {"flag": True, "matched": ["don't want to live", "goodbye forever"]}
-    assert json.loads(run("--text", "I'm not suicidal")) == {"flag": False, "matched": []}
+    verdict = json.loads(out)
+    assert (verdict["flag"], verdict["tier"], verdict["concepts"]) == (True, "urgent", ["suicide_intent"])
+    assert "@future ... @kill_act ... @self_only" in verdict["matched"] and "going to shoot myself" in verdict["words"]
+    assert json.loads(run("--text", "I'm not suicidal")) == {
+        "flag": False,
+        "tier": "",
+        "concepts": [],
+        "matched": [],
+        "words": [],
+    }
+    assert json.loads(run("--text", "I just want to die"))["tier"] == "check_in"
 
 
 def test_spanish_and_auto() -> None:
-    assert json.loads(run("--text", "ya no quiero vivir", "--lang", "es"))["matched"] == [
-        "ya no quiero vivir",
-        "no quiero vivir",
-    ]
-    assert json.loads(run("--text", "matarme", "--lang", "auto"))["flag"] is True
-    assert json.loads(run("--text", "matarme"))["flag"] is False  # English rules only
+    assert json.loads(run("--text", "ya no quiero vivir", "--lang", "es"))["concepts"] == ["wish_to_die"]
+    assert json.loads(run("--text", "Me voy a quitar la vida esta noche"))["tier"] == "urgent"  # auto: both
+    assert json.loads(run("--text", "ahorcarme", "--lang", "en"))["flag"] is False  # English rules only
+    assert json.loads(run("--text", "ahorcarme", "--lang", "es"))["flag"] is True
 
 
 @pytest.mark.django_db
@@ -41,7 +48,7 @@ def test_organisation_rules(harbor: Any) -> None:
     rule_create(
         acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase="sleep forever"
     )
-    assert json.loads(run("--text", "sleep forever", "--org", "harbor")) == {"flag": True, "matched": ["sleep forever"]}
+    assert json.loads(run("--text", "sleep forever", "--org", "harbor"))["matched"] == ["sleep forever"]
     assert json.loads(run("--text", "sleep forever"))["flag"] is False
 
 

@@ -1,305 +1,292 @@
-"""The screening engine with the built-in rules (no database): English and Spanish messages that
-flag and that do not, negations and clause boundaries, word boundaries, accents, apostrophes,
-repeated letters, mixed languages, and the phrase syntax."""
+"""The screening engine with the built-in rules (no database): every concept in English and Spanish
+with its tier, negation inside a clause and not across one, contexts that lower a match but never a
+first-person statement of intent or means, hyperbole, words as people type them (stems, one-letter
+misspellings, digits and symbols as letters, censored letters, repeated letters, chat spellings,
+slang, risk emoji, Spanish without accents, attached pronouns, voseo), mixed languages, the rule
+syntax, and the labelled corpus's recall as a floor."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from alongside.warmline.screening import DEFAULTS_FILE, Verdict, default_rules, normalise, phrase_words, screen
+from alongside.warmline.screening import CONCEPTS, RuleSyntaxError, Verdict, builtin, parse_rule, parse_term, screen
 
-# (message, a rule phrase that must be among the matches)
-ENGLISH_FLAGS = [
-    ("I want to die", "want to die"),
-    ("honestly i just want to die tonight", "want to die"),
-    ("I've been feeling suicidal", "suicid*"),
-    ("thinking about suicide a lot", "suicid*"),
-    ("I'm going to kill myself", "kill* myself"),
-    ("I keep thinking about killing myself", "kill* myself"),
-    ("I want to end my life", "end my life"),
-    ("I just want to end it all", "end it all"),
-    ("I'm going to take my own life", "take my own life"),
-    ("everyone would be better off without me", "better off without me"),
-    ("I'd be better off dead", "better off dead"),
-    ("I wish I was dead", "wish i was dead"),
-    ("I don't want to live anymore", "don't want to live"),
-    ("i dont want to be alive", "don't want to be alive"),
-    ("There's no reason to live", "no reason to live"),
-    ("I have nothing to live for", "nothing to live for"),
-    ("I can't go on like this", "can't go on"),
-    ("I took an overdose an hour ago", "overdos*"),
-    ("I've been stockpiling pills", "stockpil* pills"),
-    ("I'm going to hang myself", "hang myself"),
-    ("I cut myself again last night", "cut* myself"),
-    ("I've been self-harming", "self harm*"),
-    ("This is goodbye. Thank you for everything", "this is goodbye"),
-    ("I'm going to kill him", "kill* him"),
-    ("he is hitting me right now", "hitting me"),
-    ("My partner is threatening to kill me", "threaten* to kill me"),
-    ("I'm in danger", "in danger"),
-    ("I wanna dieeee", "wanna die"),
-    ("I’m SUICIDAL!!!", "suicid*"),
-    ("I'm not safe at home", "not safe at home"),
-]
+URGENT, CHECK_IN = "urgent", "check_in"
 
-ENGLISH_CLEAR = [
-    "I have good coping skills",
-    "My daughter's skills are improving",
-    "I'm not suicidal",
-    "I am not suicidal, just tired",
-    "I would never kill myself",
-    "I don't want to die",
-    "I'm not going to hurt myself",
-    "This homework is killing me",
-    "The hotel suite was lovely",
-    "I killed it at work today",
-    "I want to live",
-    "I'm having a hard day but I'm okay",
-    "My back hurts",
-    "I need someone to talk to",
-    "Can we talk about my job?",
-    "I'm feeling lonely tonight",
-    "I no longer feel suicidal",
-    "I've never been in danger",
-    "I'm not in danger",
-    "It's a dead end job",
-    "She killed the spider",
-    "I'm dying to see the new film",
-    "I'd never hurt someone",
-    "I want to diet",
-    "there's no way I'd kill myself",
-    "I don't want to die, I want things to change",
-]
-
-SPANISH_FLAGS = [
-    ("Quiero suicidarme", "suicid*"),
-    ("pienso en el suicidio", "suicid*"),
-    ("Me voy a matar", "me voy a matar"),
-    ("quiero matarme", "matarme"),
-    ("Me quiero morir", "me quiero morir"),
-    ("quiero morirme ya", "quiero morir*"),
-    ("voy a quitarme la vida", "quitarme la vida"),
-    ("Quiero acabar con mi vida", "acabar con mi vida"),
-    ("quiero acabar con todo", "acabar con todo"),
-    ("ojala estuviera muerta", "ojalá estuviera muert*"),
-    ("estaría mejor muerto", "mejor muert*"),
-    ("todos estarian mejor sin mi", "estarían mejor sin mí"),
-    ("Ya no quiero vivir", "ya no quiero vivir"),
-    ("no quiero seguir viviendo", "no quiero seguir viviendo"),
-    ("no vale la pena vivir", "no vale la pena vivir"),
-    ("NO PUEDO MAS", "no puedo más"),
-    ("no aguanto más", "no aguanto más"),
-    ("me tomé todas las pastillas", "todas las pastillas"),
-    ("tomé una sobredosis", "sobredosis"),
-    ("voy a ahorcarme", "ahorcarme"),
-    ("me corto los brazos", "me corto"),
-    ("quiero hacerme dano", "hacerme daño"),
-    ("adios para siempre", "adiós para siempre"),
-    ("este es mi ultimo mensaje", "mi último mensaje"),
-    ("voy a matarlo", "matarl*"),
-    ("estoy en peligro", "en peligro"),
-    ("mi pareja me está pegando", "me está pegando"),
-    ("me quiere matar", "me quiere matar"),
-    ("no estoy a salvo en casa", "no estoy a salvo"),
-    ("Me quierooo morirrr", "me quiero morir"),
-]
-
-SPANISH_CLEAR = [
-    "No quiero matarme",
-    "Nunca pensé en suicidarme",
-    "Jamás me voy a matar",
-    "Quiero vivir",
-    "Estoy cansada pero bien",
-    "Mi perro se murió",
-    "Me pegó un susto",
-    "tengo un corte de pelo nuevo",
-    "La película me mató de risa",
-    "necesito hablar con alguien",
-    "no estoy en peligro",
-    "tampoco quiero hacerme daño",
-    "me siento sola esta noche",
-    "quiero hablar de mi trabajo",
-    "mi vida ha mejorado",
-    "tengo esperanza",
-    "me gusta cortar el pasto",
-    "el médico dice que estoy bien",
-    "quiero dormir",
-    "la sobremesa fue larga",
-    "no me pega nadie",
-    "ella nunca me golpea",
-    "Hoy es un buen día",
-    "estoy triste",
-    "no es mi despedida",
+# (message, language, concept that must be among the matches, tier of the whole message)
+CASES = [
+    # suicide_intent
+    ("I'm going to shoot myself", "en", "suicide_intent", URGENT),
+    ("i have a plan to kill myself this weekend", "en", "suicide_intent", URGENT),
+    ("I've been feeling really suicidal", "en", "suicide_intent", URGENT),
+    ("Me voy a quitar la vida esta noche", "es", "suicide_intent", URGENT),
+    ("quiero matarme", "es", "suicide_intent", URGENT),
+    ("estoy pensando en suicidarme", "es", "suicide_intent", URGENT),
+    ("kms", "en", "suicide_intent", CHECK_IN),
+    ("gonna kms tonight", "en", "suicide_intent", URGENT),
+    # wish_to_die
+    ("I just want to die", "en", "wish_to_die", CHECK_IN),
+    ("everyone would be better off without me", "en", "wish_to_die", CHECK_IN),
+    ("I want to die tonight", "en", "wish_to_die", URGENT),
+    ("ya no quiero vivir", "es", "wish_to_die", CHECK_IN),
+    ("todos estarían mejor sin mí", "es", "wish_to_die", CHECK_IN),
+    # self_harm
+    ("i sliced my wrists", "en", "self_harm", URGENT),
+    ("I cut myself again last night", "en", "self_harm", URGENT),
+    ("I used to cut myself in high school", "en", "self_harm", CHECK_IN),
+    ("me corté otra vez", "es", "self_harm", URGENT),
+    ("me volví a cortar anoche", "es", "self_harm", URGENT),
+    # means
+    ("I took a whole bottle of my meds an hour ago", "en", "means", URGENT),
+    ("I've been saving up pills", "en", "means", URGENT),
+    ("the gun is loaded", "en", "means", URGENT),
+    ("me tomé todas las pastillas", "es", "means", URGENT),
+    ("tengo la pistola cargada", "es", "means", URGENT),
+    ("💊💊💊", "en", "means", CHECK_IN),
+    # place_of_danger
+    ("I'm standing on the bridge right now", "en", "place_of_danger", URGENT),
+    ("going to jump off the roof", "en", "place_of_danger", URGENT),
+    ("me voy a tirar del puente", "es", "place_of_danger", URGENT),
+    # finality
+    ("I wrote a goodbye letter to my kids", "en", "finality", URGENT),
+    ("thanks for trying. this is goodbye", "en", "finality", URGENT),
+    ("estoy regalando todas mis cosas", "es", "finality", URGENT),
+    ("ya escribí mi carta de despedida", "es", "finality", URGENT),
+    # someone_else
+    ("my friend just texted me that she's going to kill herself", "en", "someone_else", URGENT),
+    ("my brother killed himself last year", "en", "someone_else", CHECK_IN),
+    ("mi hermana se quiere matar", "es", "someone_else", URGENT),
+    # abuse
+    ("he hits me when he drinks", "en", "abuse", URGENT),
+    ("he said he'll kill me if I leave", "en", "abuse", URGENT),
+    ("my stepdad comes into my room at night and touches me", "en", "abuse", URGENT),
+    ("mi padrastro me toca en la noche", "es", "abuse", URGENT),
+    ("mi pareja me pega", "es", "abuse", URGENT),
+    # medical
+    ("I can't breathe", "en", "medical", URGENT),
+    ("i think i OD'd", "en", "medical", URGENT),
+    ("no puedo respirar", "es", "medical", URGENT),
+    # harm_to_others
+    ("I'm going to kill him when he gets home", "en", "harm_to_others", URGENT),
+    ("voy a matar a mi jefe", "es", "harm_to_others", URGENT),
+    # mention
+    ("is it normal to think about suicide?", "en", "suicide_intent", CHECK_IN),
+    ("mi tío murió por suicidio", "es", "mention", CHECK_IN),
 ]
 
 
-@pytest.mark.parametrize(("text", "phrase"), ENGLISH_FLAGS)
-def test_english_flags(text: str, phrase: str) -> None:
-    verdict = screen(text, language="en")
-    assert verdict.flag and phrase in verdict.matched, verdict
+@pytest.mark.parametrize(("text", "language", "concept", "tier"), CASES)
+def test_concepts_and_tiers(text: str, language: str, concept: str, tier: str) -> None:
+    verdict = screen(text, language=language)
+    assert verdict.tier == tier and concept in verdict.concepts, verdict.as_dict()
 
 
-@pytest.mark.parametrize("text", ENGLISH_CLEAR)
-def test_english_does_not_flag(text: str) -> None:
-    assert screen(text, language="en") == Verdict(flag=False, matched=[])
+def test_every_concept_has_rules_in_both_languages_with_the_same_names() -> None:
+    for language in ("en", "es"):
+        named = {spec.concept for spec in builtin(language).rules}
+        assert named == set(CONCEPTS), (language, set(CONCEPTS) - named)
+        assert all(spec.tier in (URGENT, CHECK_IN) for spec in builtin(language).rules)
+    assert set(builtin("en").sets) & set(builtin("es").sets) >= {"meds", "weapon", "place", "soon", "joking"}
 
 
-@pytest.mark.parametrize(("text", "phrase"), SPANISH_FLAGS)
-def test_spanish_flags(text: str, phrase: str) -> None:
-    verdict = screen(text, language="es")
-    assert verdict.flag and phrase in verdict.matched, verdict
+CALM = [
+    ("The suicide prevention walk was beautiful this year", "en"),
+    ("this homework is killing me", "en"),
+    ("I'm dying to see the new film", "en"),
+    ("my mom is going to kill me when she sees my grades", "en"),
+    ("I took my meds this morning", "en"),
+    ("I cut myself shaving", "en"),
+    ("he beat me at chess again", "en"),
+    ("hit me up later", "en"),
+    ("we walked across the bridge to the farmers market", "en"),
+    ("bought some rope for camping", "en"),
+    ("I killed it at work today", "en"),
+    ("I have good coping skills", "en"),
+    ("esta tarea me está matando", "es"),
+    ("me muero de risa", "es"),
+    ("mi mamá me va a matar cuando vea mis notas", "es"),
+    ("me tomé la pastilla de la presión", "es"),
+    ("me corté el pelo", "es"),
+    ("ese meme me mató", "es"),
+]
 
 
-@pytest.mark.parametrize("text", SPANISH_CLEAR)
-def test_spanish_does_not_flag(text: str) -> None:
-    assert screen(text, language="es") == Verdict(flag=False, matched=[])
+@pytest.mark.parametrize(("text", "language"), CALM)
+def test_calm_messages_are_not_urgent(text: str, language: str) -> None:
+    assert not screen(text, language=language).urgent, screen(text, language=language).as_dict()
 
 
 @pytest.mark.parametrize(
-    ("text", "language", "flag"),
+    ("text", "language"),
     [
-        # A negation cue up to 3 words before, in the same clause, cancels a negatable phrase.
-        ("I'm not suicidal", "en", False),
-        ("I have never been suicidal", "en", False),
-        ("no, I'm not going to kill myself", "en", False),
-        ("I no longer want to die", "en", False),
-        ("Nunca pensé en suicidarme", "es", False),
-        ("tampoco quiero hacerme daño", "es", False),
-        # ... but not across a clause boundary (punctuation, or "but", "and", "pero", "y").
-        ("not now, but I want to die", "en", True),
-        ("No. I want to die.", "en", True),
-        ("I'm not okay and I want to die", "en", True),
-        ("I'm not sure but I'm suicidal", "en", True),
-        ("No sé, pero me quiero morir", "es", True),
-        ("no estoy bien y quiero matarme", "es", True),
-        # ... nor from further away than 3 words.
-        ("not that I would really want to die", "en", True),
-        # Phrases that hold their own negation are never cancelled.
-        ("No, I don't want to live", "en", True),
-        ("never again, I can't go on", "en", True),
-        ("no, ya no quiero vivir", "es", True),
-        ("nunca, no puedo más", "es", True),
+        ("I'm not suicidal", "en"),
+        ("I am not going to kill myself", "en"),
+        ("I would never hurt myself", "en"),
+        ("I don't want to die", "en"),
+        ("I don't have any plans to hurt myself", "en"),
+        ("no me quiero matar", "es"),
+        ("nunca pensé en suicidarme", "es"),
+        ("no tengo pensamientos de hacerme daño", "es"),
     ],
 )
-def test_negations(text: str, language: str, flag: bool) -> None:
-    assert screen(text, language=language).flag is flag
-
-
-def test_a_negated_phrase_still_flags_where_it_is_said_again_without_negation() -> None:
-    assert screen("I'm not suicidal. Actually I am suicidal", language="en").matched == ["suicid*"]
-
-
-def test_word_boundaries() -> None:
-    assert not screen("skills, skillful, unkillable, myself").flag
-    assert not screen("I want to diet").flag
-    assert screen("kill myself").flag
-    assert screen("KILL MYSELF").flag
+def test_a_negation_in_the_same_clause_cancels(text: str, language: str) -> None:
+    assert not screen(text, language=language).flag, screen(text, language=language).as_dict()
 
 
 @pytest.mark.parametrize(
-    "text", ["I don't want to live", "I don’t want to live", "I dont want to live", "I DON'T WANT TO LIVE"]
+    ("text", "language"),
+    [
+        ("not now, but I want to kill myself", "en"),
+        ("No. I'm going to kill myself.", "en"),
+        ("I'm not okay and I want to kill myself", "en"),
+        ("I can't stop thinking about killing myself", "en"),  # "can't stop" is not a negation
+        ("I'm trying so hard not to kill myself tonight", "en"),  # a struggle, not a negation
+        ("no sé, pero me quiero matar", "es"),
+        ("no estoy bien y quiero matarme", "es"),
+        ("no puedo dejar de pensar en matarme", "es"),
+    ],
 )
-def test_apostrophes_straight_curly_or_missing(text: str) -> None:
-    assert screen(text).matched == ["don't want to live"]
+def test_a_negation_in_another_clause_does_not(text: str, language: str) -> None:
+    assert screen(text, language=language).flag, text
 
 
-def test_accents_either_way() -> None:
-    for text in ["quiero suicidarme", "quiero suicidárme", "adiós para siempre", "adios para siempre"]:
-        assert screen(text, language="es").flag, text
-    assert screen("Jamás quiero matarme", language="es").flag is False
-    assert screen("jamas quiero matarme", language="es").flag is False
-    assert normalise("Jamás Ñandú") == normalise("jamas nandu")
+def test_negation_phrases_that_hold_their_own_negation_always_count() -> None:
+    for text in ["No, I don't want to live", "no, ya no quiero vivir", "nunca, no puedo más"]:
+        assert screen(text, language="auto").flag, text
 
 
-def test_repeated_letters_punctuation_and_spaces() -> None:
-    assert screen("I want    to ...   dieeeee!!!").matched == ["want to die"]
-    assert screen("kiiiilll   myselfff").matched == ["kill* myself"]
-    assert screen("want-to-die").matched == ["want to die"]
+def test_context_lowers_urgent_to_check_in_but_never_a_first_person_statement_of_intent_or_means() -> None:
+    assert screen("I tried to kill myself years ago", language="en").tier == CHECK_IN
+    assert screen("I'm writing my thesis on self harm in adolescents", language="en").tier in ("", CHECK_IN)
+    # Firm: first-person present intent or means, whatever else the sentence says.
+    assert screen("after the prevention walk I'm going to kill myself", language="en").tier == URGENT
+    assert screen("training was fine, I took all my pills", language="en").tier == URGENT
 
 
-def test_matched_lists_each_rule_once_in_rule_order() -> None:
-    verdict = screen("I want to die. I want to die. I'm suicidal")
-    assert verdict.matched == ["suicid*", "want to die"]
-
-
-def test_mixed_and_unknown_languages_use_both_rule_sets() -> None:
-    # An English conversation with Spanish in it (marker words such as "quiero" add the Spanish rules).
-    assert screen("I'm tired, quiero morirme", language="en").matched == ["quiero morir*"]
-    assert screen("honestly I want to die", language="es").matched == ["want to die"]
-    for language in ("", "auto", "fr"):
-        assert screen("suicidarme", language=language).flag
-        assert screen("kill myself", language=language).flag
-    # Without a marker word, only the language asked for.
-    assert not screen("matarme", language="en").flag
-
-
-def test_empty_text_does_not_flag() -> None:
-    assert screen("") == Verdict(flag=False, matched=[])
-    assert screen("   ...  ") == Verdict(flag=False, matched=[])
+def test_a_joke_cancels_a_figure_of_speech_unless_they_say_they_mean_it() -> None:
+    assert not screen("I want to die lol this exam", language="en").flag
+    assert screen("I want to die lol for real", language="en").flag
+    assert screen("me quiero morir xd pero en serio", language="es").flag
+    # "not joking" is no joke
+    assert screen("I'm not joking, I want to die", language="en").flag
 
 
 @pytest.mark.parametrize(
-    ("phrase", "error"),
+    ("text", "language", "concept"),
+    [
+        ("im sucidal", "en", "suicide_intent"),  # one letter missing
+        ("i want to kil myslef", "en", "suicide_intent"),  # squeezed and swapped letters
+        ("i want to d1e", "en", "wish_to_die"),  # digits as letters
+        ("going to k!ll myself", "en", "suicide_intent"),  # symbols as letters
+        ("thinking about $uicide", "en", "suicide_intent"),
+        ("i'm going to k*ll myself", "en", "suicide_intent"),  # a censored letter
+        ("I wanna dieeee", "en", "wish_to_die"),  # repeated letters
+        ("im gonna kms rn", "en", "suicide_intent"),  # chat spellings
+        ("thinking about sewerslide", "en", "suicide_intent"),  # slang
+        ("going to unalive myself", "en", "suicide_intent"),
+        ("took all these 💊", "en", "means"),  # risk emoji
+        ("ya no kiero vivir", "es", "wish_to_die"),  # Spanish chat spelling
+        ("me tome todas mis pastiyas", "es", "means"),  # spelled as it sounds
+        ("me voy a suicidar", "es", "suicide_intent"),
+        ("quiero suicidárme", "es", "suicide_intent"),  # accents either way
+        ("me quiero matar, ¿sabés?", "es", "suicide_intent"),  # voseo
+        ("vos no entendés, me voy a tirar del puente", "es", "place_of_danger"),
+        ("idk, i just want to morirme ya", "en", "wish_to_die"),  # mixed languages
+    ],
+)
+def test_words_as_people_type_them(text: str, language: str, concept: str) -> None:
+    verdict = screen(text, language=language)
+    assert concept in verdict.concepts, verdict.as_dict()
+
+
+def test_word_boundaries_and_real_words_are_not_misspellings() -> None:
+    assert not screen("skills, skillful, unkillable", language="en").flag
+    assert not screen("I want to diet", language="en").flag
+    assert not screen("the battle was hard", language="en").flag  # "battle" is a word, not "bottle"
+    assert not screen("la muerte de mi abuela fue en paz", language="es").urgent  # "muerte" is not "muer" + "te"
+
+
+def test_mixed_and_unknown_languages() -> None:
+    assert "suicide_intent" in screen("I'm tired, quiero matarme", language="en").concepts
+    assert screen("honestly I want to kill myself", language="es").flag
+    for language in ("", "auto", "fr", None):
+        assert screen("quiero matarme", language=language).flag
+        assert screen("I want to kill myself", language=language).flag
+
+
+def test_the_verdict_keeps_policy_and_shows_words_only_when_asked() -> None:
+    verdict = screen("I took a whole bottle of my meds", language="en")
+    assert verdict.as_dict() == {
+        "flag": True,
+        "tier": URGENT,
+        "concepts": ["means"],
+        "matched": ["@took ... @quantity ... @meds"],
+        "words": ["took a whole bottle of my meds"],
+    }
+    assert "words" not in verdict.as_dict(words=False)
+    assert screen("") == Verdict() and screen("   ...  ") == Verdict()
+    assert not Verdict().flag and Verdict(tier=CHECK_IN).flag and not Verdict(tier=CHECK_IN).urgent
+
+
+@pytest.mark.parametrize(
+    ("rule", "code"),
     [
         ("", "empty"),
-        ("   ", "empty"),
-        ("kill.*", "star"),
-        ("*", "star"),
+        ("kill.*", "characters"),
         ("su*cide", "star"),
         ("ab*", "short_prefix"),
-        ("want to (die)", "characters"),
-        ("a b c d e f g h i", "too_long"),
+        ("(die|death)", "characters"),
+        ("@nosuchset ... die", "unknown_set"),
+        ("... die", "gap_edge"),
+        ("die ...", "gap_edge"),
+        ("a b c d e f g h i j k", "too_long"),
     ],
 )
-def test_phrase_syntax_errors(phrase: str, error: str) -> None:
-    with pytest.raises(ValueError, match=error):
-        phrase_words(phrase)
+def test_rule_syntax_errors(rule: str, code: str) -> None:
+    with pytest.raises(RuleSyntaxError) as error:
+        parse_rule(rule, set_names=set(builtin("en").sets))
+    assert error.value.code == code
 
 
-def test_phrase_words() -> None:
-    assert phrase_words("Suicid*") == (("suicid", True),)
-    assert phrase_words("don’t  want") == (("dont", False), ("want", False))
-    assert phrase_words("self-harm*") == (("self", False), ("harm", True))
+def test_rule_syntax() -> None:
+    parts = parse_rule("=me va a ... @meds ~ end it", set_names={"meds"})
+    assert [(p.set_name, [(w.kind, w.text) for w in p.term], p.gap) for p in parts] == [
+        ("", [("exact", "me"), ("exact", "va"), ("exact", "a")], 0),
+        ("meds", [], 4),
+        ("", [("stem", "end"), ("stem", "it")], 12),
+    ]
+    assert [(w.kind, w.text) for w in parse_term("self-harm*")] == [("stem", "self"), ("prefix", "harm")]
+    with pytest.raises(RuleSyntaxError):
+        parse_term("@meds")
 
 
-def test_the_defaults() -> None:
-    data = json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+CORPUS = Path(__file__).resolve().parents[3] / "benchmarks" / "data" / "screening_corpus.jsonl"
+
+
+def test_the_labelled_corpus_meets_the_targets() -> None:
+    """A floor under the benchmark's figures (benchmarks/screening.py prints them in full)."""
+    rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     for language in ("en", "es"):
-        rules = default_rules(language)
-        assert 30 <= len(rules) <= 55
-        words = [phrase_words(rule["phrase"]) for rule in rules]  # every phrase is valid
-        assert len(set(words)) == len(words), "duplicate default phrases"
-        assert all(rule["note"] for rule in rules)
-        cues = {normalise(cue) for cue in data["languages"][language]["negation_cues"]}
-        for rule, phrase in zip(rules, words, strict=True):
-            if not rule["negatable"]:  # holds its own negation
-                assert cues & {word for word, _prefix in phrase}, rule["phrase"]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "im sucidal",  # a misspelling beyond repeated letters
-        "I've sorted out who gets my cat",  # implied, not said
-        "I'm not saying I want to die, but",  # a negation can hide a real signal
-        "je veux mourir",  # another language
-    ],
-)
-def test_what_the_rules_do_not_catch_as_documented(text: str) -> None:
-    assert not screen(text, language="auto").flag
-
-
-DEFAULT_PHRASES = {rule["phrase"] for language in ("en", "es") for rule in default_rules(language)}
+        crisis = [r for r in rows if r["label"] == "crisis" and r["language"] == language]
+        calm = [r for r in rows if r["label"] == "calm" and r["language"] == language]
+        assert len(crisis) >= 150 and len(calm) >= 150
+        caught = sum(screen(r["text"], language=language).flag for r in crisis)
+        verdicts = [screen(r["text"], language=language) for r in calm]
+        assert caught / len(crisis) >= 0.98, (language, caught, len(crisis))
+        assert sum(v.urgent for v in verdicts) / len(calm) <= 0.05
+        assert sum(v.flag and not v.urgent for v in verdicts) / len(calm) <= 0.15
 
 
 @hsettings(max_examples=200, deadline=None)
 @given(st.text(max_size=500), st.sampled_from(["en", "es", "auto"]))
 def test_any_text_gets_a_verdict(text: str, language: str) -> None:
     verdict = screen(text, language=language)
-    assert verdict.flag is bool(verdict.matched)
-    assert set(verdict.matched) <= DEFAULT_PHRASES and len(set(verdict.matched)) == len(verdict.matched)
+    assert verdict.flag is bool(verdict.tier) is bool(verdict.concepts) is bool(verdict.matched)
+    assert set(verdict.concepts) <= set(CONCEPTS)
+    assert len(set(verdict.matched)) == len(verdict.matched)

@@ -1,6 +1,7 @@
-"""The rule services and the compiled-rules cache: an organisation starts from the defaults, its own
-rules replace them (per language), deactivated rules stop matching, every write is audited with
-identifiers only and refuses bad input without writing, and screening runs no query once compiled."""
+"""An organisation's own rules and added words: they work beside the built-in rules (which always
+apply), belong to the organisation, stop and start again, every write is audited with identifiers
+only and refuses bad input without writing, a stored rule that no longer reads never stops
+screening, and screening runs no query once compiled."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from django_scopes import scopes_disabled
 from alongside.audit.models import AuditEvent
 from alongside.core.tenancy import tenant_scope
 from alongside.warmline import screening
-from alongside.warmline.models import ScreeningRule
-from alongside.warmline.screening import default_rules, screen
+from alongside.warmline.models import ScreeningRule, ScreeningWord
+from alongside.warmline.screening import screen
 from alongside.warmline.screening_rules import (
+    organisation_additions,
     rule_create,
     rule_deactivate,
     rule_update,
     rules_by_language,
     rules_reset_to_defaults,
+    word_add,
+    word_update,
 )
 
 pytestmark = pytest.mark.django_db
@@ -44,66 +48,78 @@ def add(t: Any, phrase: str, language: str = "en", **kwargs: Any) -> ScreeningRu
     )
 
 
-def test_an_organisation_without_rules_uses_the_defaults(harbor: Any) -> None:
-    assert screen("I want to die", organisation=harbor.organisation) == screen("I want to die")
-    assert screen("quiero matarme", organisation=harbor.organisation, language="es").matched == ["matarme"]
-    with tenant_scope(harbor.organisation):
-        listed = rules_by_language(harbor.organisation)
-    assert [(g.language, g.own, len(g.rules)) for g in listed] == [
-        ("en", False, len(default_rules("en"))),
-        ("es", False, len(default_rules("es"))),
-    ]
-
-
-def test_the_first_rule_copies_the_defaults_of_its_language_only(harbor: Any) -> None:
-    rule = add(harbor, "  Sleep   FOREVER ", note="Said by people we support.")
-    assert (
-        rule.phrase == "sleep forever" and rule.negatable and rule.is_active and rule.created_by == harbor.user("admin")
-    )
-    assert len(rules(harbor)) == len(default_rules("en")) + 1
-    assert rules(harbor, "es") == []
-    assert audit_actions(harbor)[-2:] == ["screening_rules.copy_defaults", "screening_rule.create"]
+def test_an_organisation_without_additions_uses_the_built_in_rules(harbor: Any) -> None:
     org = harbor.organisation
-    assert screen("I just want to sleep forever", organisation=org).matched == ["sleep forever"]
-    assert screen("I want to die", organisation=org).matched == ["want to die"]  # the copied defaults
-    assert not screen("I just want to sleep forever").flag  # the built-in rules are unchanged
+    assert screen("I want to kill myself", organisation=org) == screen("I want to kill myself")
+    assert screen("quiero matarme", organisation=org, language="es") == screen("quiero matarme", language="es")
+    with tenant_scope(org):
+        listed = rules_by_language(org)
+    assert [(g.language, g.own, g.builtin_count > 50) for g in listed] == [("en", [], True), ("es", [], True)]
+    assert [c.name for c in listed[0].concepts] == list(screening.CONCEPTS)
+
+
+def test_an_own_rule_works_beside_the_built_in_rules(harbor: Any) -> None:
+    rule = add(harbor, "  Sleep   FOREVER ", concept="wish_to_die", tier="check_in", note="Said on our line.")
+    assert (rule.phrase, rule.concept, rule.tier, rule.negatable, rule.is_active) == (
+        "sleep forever",
+        "wish_to_die",
+        "check_in",
+        True,
+        True,
+    )
+    assert audit_actions(harbor)[-1] == "screening_rule.create"
+    org = harbor.organisation
+    verdict = screen("I will sleep forever", organisation=org)
+    assert (verdict.tier, verdict.concepts, verdict.matched) == ("check_in", ["wish_to_die"], ["sleep forever"])
+    assert screen("I want to kill myself", organisation=org).urgent  # the built-in rules still apply
+    assert not screen("I will sleep forever").flag  # the built-in rules are unchanged
+    # Word sets in an own rule, and an urgent tier.
+    add(harbor, "@took ... @meds ... gone", concept="means", tier="urgent")
+    assert screen("took my pills, soon gone", organisation=org).urgent
     add(harbor, "dormir para siempre", language="es", negatable=False)
-    assert screen("quiero dormir para siempre", organisation=org, language="es").matched == ["dormir para siempre"]
+    assert screen("quiero dormir para siempre", organisation=org, language="es").concepts == ["own"]
 
 
-def test_organisation_rules_are_its_own(harbor: Any, riverbend: Any) -> None:
+def test_added_words_extend_a_word_set_for_every_rule_that_uses_it(harbor: Any) -> None:
+    org = harbor.organisation
+    assert not screen("I took all my zoplicone", organisation=org).flag
+    word = word_add(
+        acting_user=harbor.user("admin"), organisation=org, language="en", set_name="meds", term="Zoplicone"
+    )
+    assert (word.term, word.set_name, audit_actions(harbor)[-1]) == ("zoplicone", "meds", "screening_word.create")
+    assert screen("I took all my zoplicone", organisation=org).urgent
+    word_update(acting_user=harbor.user("admin"), word=word, is_active=False)
+    assert not screen("I took all my zoplicone", organisation=org).flag
+    # A context set's added word is matched as written, like the built-in ones.
+    word_add(acting_user=harbor.user("admin"), organisation=org, language="en", set_name="joking", term="haw")
+    assert not screen("I want to die haw", organisation=org).flag
+
+
+def test_additions_are_the_organisations_own(harbor: Any, riverbend: Any) -> None:
     add(harbor, "sleep forever")
+    word_add(acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", set_name="meds", term="zoplicone")
     assert not screen("sleep forever", organisation=riverbend.organisation).flag
+    assert not screen("I took all my zoplicone", organisation=riverbend.organisation).flag
 
 
-def test_deactivated_rules_stop_matching_and_can_come_back(harbor: Any) -> None:
-    add(harbor, "sleep forever")
-    want = next(r for r in rules(harbor) if r.phrase == "want to die")
-    rule_deactivate(acting_user=harbor.user("admin"), rule=want)
-    assert not screen("I want to die", organisation=harbor.organisation).flag
-    assert screen("I want to die").flag
+def test_stopped_rules_stop_matching_and_can_come_back(harbor: Any) -> None:
+    rule = add(harbor, "sleep forever")
+    rule_deactivate(acting_user=harbor.user("admin"), rule=rule)
+    assert not screen("sleep forever", organisation=harbor.organisation).flag
     before = audit_actions(harbor)
-    rule_deactivate(acting_user=harbor.user("admin"), rule=want)  # again: nothing changes
+    rule_deactivate(acting_user=harbor.user("admin"), rule=rule)  # again: nothing changes
     assert audit_actions(harbor) == before
-    rule_update(acting_user=harbor.user("admin"), rule=want, is_active=True)
-    assert screen("I want to die", organisation=harbor.organisation).flag
+    rule_update(acting_user=harbor.user("admin"), rule=rule, is_active=True)
+    assert screen("sleep forever", organisation=harbor.organisation).flag
     assert audit_actions(harbor)[-1] == "screening_rule.update"
-
-
-def test_no_active_rules_in_a_language_means_nothing_flags_in_it(harbor: Any) -> None:
-    add(harbor, "sleep forever")
-    for rule in rules(harbor, is_active=True):
-        rule_deactivate(acting_user=harbor.user("admin"), rule=rule)
-    assert not screen("I want to kill myself", organisation=harbor.organisation).flag
-    assert screen("quiero matarme", organisation=harbor.organisation, language="es").flag  # Spanish: defaults
 
 
 def test_update_a_rule(harbor: Any) -> None:
     rule = add(harbor, "sleep forever")
     updated = rule_update(
-        acting_user=harbor.user("admin"), rule=rule, phrase="sleep for ever*", negatable=False, note="Why"
+        acting_user=harbor.user("admin"), rule=rule, phrase="sleep for ever*", negatable=False, note="Why", tier="check_in"
     )
-    assert (updated.phrase, updated.negatable, updated.note) == ("sleep for ever*", False, "Why")
+    assert (updated.phrase, updated.negatable, updated.note, updated.tier) == ("sleep for ever*", False, "Why", "check_in")
     assert screen("I won't sleep for evermore", organisation=harbor.organisation).matched == ["sleep for ever*"]
     before = audit_actions(harbor)
     rule_update(acting_user=harbor.user("admin"), rule=updated, note="Why")  # no change: no audit
@@ -115,21 +131,25 @@ def test_update_a_rule(harbor: Any) -> None:
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [
-        ({"phrase": ""}, "phrase", "Write the word or phrase"),
-        ({"phrase": "kill.*"}, "phrase", "only at the end of a word"),
+        ({"phrase": ""}, "phrase", "Write the rule"),
+        ({"phrase": "kill.*"}, "phrase", "cannot be read"),
         ({"phrase": "(die|death)"}, "phrase", "not regular expressions"),
+        ({"phrase": "su*cide"}, "phrase", "only at the end of a word"),
         ({"phrase": "ab*"}, "phrase", "at least 3 letters"),
-        ({"phrase": "one two three four five six seven eight nine"}, "phrase", "8 words or fewer"),
-        ({"phrase": "x" * 121}, "phrase", "120 characters"),
+        ({"phrase": "@nosuchset die"}, "phrase", "no word set called “@nosuchset”"),
+        ({"phrase": "... die"}, "phrase", "only between two parts"),
+        ({"phrase": "a b c d e f g h i j k"}, "phrase", "10 words"),
+        ({"phrase": "x" * 201}, "phrase", "200 characters"),
         ({"phrase": 42}, "phrase", "must be text"),
-        ({"phrase": "Want to DIE"}, "phrase", "already a rule with these words"),
-        ({"phrase": "wanna dieeee"}, "phrase", "already a rule with these words"),
+        ({"phrase": "@kill_act ... @self_only"}, "phrase", "built-in rules already have this rule"),
         ({"phrase": "fine", "language": "fr"}, "language", "English or Spanish"),
+        ({"phrase": "fine", "concept": "astrology"}, "concept", "concepts listed"),
+        ({"phrase": "fine", "tier": "maybe"}, "tier", "urgent or check in"),
         ({"phrase": "fine", "note": "n" * 301}, "note", "300 characters"),
         ({"phrase": "fine", "negatable": "yes"}, "negatable", "yes or no"),
     ],
 )
-def test_bad_input_is_refused_and_nothing_is_written(
+def test_bad_rule_input_is_refused_and_nothing_is_written(
     harbor: Any, fields: dict[str, Any], field: str, message: str
 ) -> None:
     before = audit_actions(harbor)
@@ -139,19 +159,48 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert rules(harbor) == [] and audit_actions(harbor) == before
 
 
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"term": ""}, "term", "Write the word"),
+        ({"term": "@self"}, "term", "plain words"),
+        ({"term": "x" * 81}, "term", "80 characters"),
+        ({"term": "pills"}, "term", "already has “pills”"),
+        ({"set_name": "nosuchset"}, "set_name", "word sets listed"),
+        ({"language": "fr"}, "language", "English or Spanish"),
+    ],
+)
+def test_bad_word_input_is_refused_and_nothing_is_written(
+    harbor: Any, fields: dict[str, Any], field: str, message: str
+) -> None:
+    before = audit_actions(harbor)
+    data = {"language": "en", "set_name": "meds", "term": "zoplicone", **fields}
+    with pytest.raises(ValidationError) as error:
+        word_add(acting_user=harbor.user("admin"), organisation=harbor.organisation, **data)
+    assert field in error.value.message_dict and message in " ".join(error.value.message_dict[field])
+    with scopes_disabled():
+        assert not ScreeningWord.objects.exists()
+    assert audit_actions(harbor) == before
+
+
 def test_a_rule_not_in_use_is_named_when_added_again(harbor: Any) -> None:
     rule = add(harbor, "sleep forever")
     rule_deactivate(acting_user=harbor.user("admin"), rule=rule)
     with pytest.raises(ValidationError, match="not in use"):
         add(harbor, "sleep  forever")
-    with pytest.raises(ValidationError, match="already a rule"):
-        rule_update(acting_user=harbor.user("admin"), rule=rules(harbor)[0], phrase="sleep forever")
+    other = add(harbor, "rest forever")
+    with pytest.raises(ValidationError, match="not in use"):
+        rule_update(acting_user=harbor.user("admin"), rule=other, phrase="sleep forever")
+    with pytest.raises(ValidationError, match="already a rule with these words: “rest forever”"):
+        rule_update(acting_user=harbor.user("admin"), rule=rule, phrase="rest  Forever")
 
 
 def test_only_admins_change_rules(harbor: Any, riverbend: Any) -> None:
     for user in (harbor.user("coordinator"), harbor.user("supervisor"), riverbend.user("admin"), None):
         with pytest.raises(PermissionDenied):
             rule_create(acting_user=user, organisation=harbor.organisation, language="en", phrase="fine")  # type: ignore[arg-type]
+        with pytest.raises(PermissionDenied):
+            word_add(acting_user=user, organisation=harbor.organisation, language="en", set_name="meds", term="x")  # type: ignore[arg-type]
     rule = add(harbor, "sleep forever")
     with pytest.raises(PermissionDenied):
         rule_deactivate(acting_user=riverbend.user("admin"), rule=rule)
@@ -159,26 +208,31 @@ def test_only_admins_change_rules(harbor: Any, riverbend: Any) -> None:
         rules_reset_to_defaults(acting_user=harbor.user("coordinator"), organisation=harbor.organisation, language="en")
 
 
-def test_reset_to_defaults(harbor: Any) -> None:
+def test_only_the_built_in_rules(harbor: Any) -> None:
     admin = harbor.user("admin")
     added = add(harbor, "sleep forever")
-    want = next(r for r in rules(harbor) if r.phrase == "want to die")
-    rule_update(acting_user=admin, rule=want, note="Changed", negatable=False)
-    rule_deactivate(acting_user=admin, rule=next(r for r in rules(harbor) if r.phrase == "suicid*"))
-    in_use = rules_reset_to_defaults(acting_user=admin, organisation=harbor.organisation, language="en")
-    assert [r.phrase for r in in_use] == [r["phrase"] for r in default_rules("en")]
-    assert {r.phrase for r in rules(harbor, is_active=True)} == {r["phrase"] for r in default_rules("en")}
-    want = next(r for r in rules(harbor) if r.phrase == "want to die")
-    assert want.negatable and want.note == next(r["note"] for r in default_rules("en") if r["phrase"] == "want to die")
-    assert not rules(harbor, pk=added.pk)[0].is_active  # kept, not in use
+    spanish = add(harbor, "dormir para siempre", language="es")
+    word = word_add(acting_user=admin, organisation=harbor.organisation, language="en", set_name="meds", term="zoplicone")
+    assert rules_reset_to_defaults(acting_user=admin, organisation=harbor.organisation, language="en") == 2
     assert audit_actions(harbor)[-1] == "screening_rules.reset_to_defaults"
-    assert screen("I'm suicidal", organisation=harbor.organisation).flag
+    assert not rules(harbor, pk=added.pk)[0].is_active  # kept, not in use
+    word.refresh_from_db()
+    assert not word.is_active
+    assert rules(harbor, "es", pk=spanish.pk)[0].is_active  # the other language is untouched
     assert not screen("sleep forever", organisation=harbor.organisation).flag
-    # Reset a language the organisation never changed: it gets its own copy.
-    rules_reset_to_defaults(acting_user=admin, organisation=harbor.organisation, language="es")
-    assert len(rules(harbor, "es")) == len(default_rules("es"))
+    assert screen("I'm suicidal", organisation=harbor.organisation).urgent
     with pytest.raises(ValidationError):
         rules_reset_to_defaults(acting_user=admin, organisation=harbor.organisation, language="de")
+
+
+def test_a_stored_rule_that_no_longer_reads_never_stops_screening(harbor: Any, caplog: Any) -> None:
+    rule = add(harbor, "sleep forever")
+    with scopes_disabled():
+        ScreeningRule.objects.filter(pk=rule.pk).update(phrase="@gone ... (")
+    screening.invalidate(harbor.organisation.pk)
+    words, specs = organisation_additions(harbor.organisation, "en")
+    assert specs == [] and str(rule.pk) in caplog.text
+    assert screen("I want to kill myself", organisation=harbor.organisation).urgent
 
 
 def test_the_audit_names_the_rule_never_a_message(harbor: Any) -> None:
@@ -209,11 +263,13 @@ def test_every_change_invalidates_the_compiled_rules(harbor: Any, django_assert_
     assert not screen("sleep forever", organisation=org).flag
     rule_deactivate(acting_user=admin, rule=rule)
     assert not screen("sleep for ever", organisation=org).flag
-    rules_reset_to_defaults(acting_user=admin, organisation=org, language="en")
-    assert screen("I want to die", organisation=org).flag
-    # Another process changed the rules (a new stamp in the shared cache): recompiled, one query.
-    screening.invalidate(org.pk)
-    with django_assert_num_queries(1):
+    # Another process changed the rules (a new stamp in the shared cache): seen within a second.
+    from django.core.cache import cache
+
+    cache.set(f"warmline:screening:version:{org.pk}", "another-process", timeout=None)
+    held = screening._compiled[org.pk]
+    screening._compiled[org.pk] = (held[0], held[1] - screening.STAMP_CHECK_SECONDS, held[2])
+    with django_assert_num_queries(4):  # its rules and its words in each language, once
         screen("hello", organisation=org)
 
 
@@ -233,4 +289,5 @@ def test_a_lost_stamp_recompiles(harbor: Any) -> None:
 
     add(harbor, "sleep forever")
     cache.delete(f"warmline:screening:version:{harbor.organisation.pk}")
+    screening._compiled.clear()
     assert screen("sleep forever", organisation=harbor.organisation).flag
