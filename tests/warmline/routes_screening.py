@@ -25,7 +25,12 @@ def tenant_word(t: Any) -> ScreeningWord:
     if existing is not None:
         return existing
     return word_add(
-        acting_user=t.user("admin"), organisation=t.organisation, language="en", set_name="meds", term=TERM, note=WORD_NOTE
+        acting_user=t.user("admin"),
+        organisation=t.organisation,
+        language="en",
+        set_name="meds",
+        term=TERM,
+        note=WORD_NOTE,
     )
 
 

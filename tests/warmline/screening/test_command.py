@@ -40,7 +40,7 @@ def test_spanish_and_auto() -> None:
     assert json.loads(run("--text", "ya no quiero vivir", "--lang", "es"))["concepts"] == ["wish_to_die"]
     assert json.loads(run("--text", "Me voy a quitar la vida esta noche"))["tier"] == "urgent"  # auto: both
     assert json.loads(run("--text", "ahorcarme", "--lang", "en"))["flag"] is False  # English rules only
-    assert json.loads(run("--text", "ahorcarme", "--lang", "es"))["flag"] is True
+    assert json.loads(run("--text", "voy a ahorcarme", "--lang", "es"))["flag"] is True
 
 
 @pytest.mark.django_db

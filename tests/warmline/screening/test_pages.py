@@ -57,7 +57,11 @@ def test_the_list_page_query_count_does_not_grow(
         client.get(url("screening_rules", harbor))
     for n in range(3):
         word_add(
-            acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", set_name="meds", term=f"med{n}"
+            acting_user=harbor.user("admin"),
+            organisation=harbor.organisation,
+            language="en",
+            set_name="meds",
+            term=f"med{n}",
         )
         rule_create(
             acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase=f"word{n}"
@@ -198,7 +202,8 @@ def test_edit_stop_and_use_again(harbor: Any, login_as: Any) -> None:
     assert bad.status_code == 400 and "Put * only at the end of a word" in bad.content.decode()
     assert rules(harbor, pk=rule.pk)[0].phrase == "fine"
     done = client.post(
-        url("screening_rule_edit", harbor, rule.pk), {"phrase": "not fine", "note": "Changed", "is_active": "on", **keep}
+        url("screening_rule_edit", harbor, rule.pk),
+        {"phrase": "not fine", "note": "Changed", "is_active": "on", **keep},
     )
     assert done.status_code == 302
     rule.refresh_from_db()
@@ -255,7 +260,8 @@ def test_add_edit_and_stop_an_added_word(harbor: Any, login_as: Any) -> None:
     with scopes_disabled():
         assert not ScreeningWord.objects.exists()
     done = client.post(
-        url("screening_word_create", harbor), {"language": "en", "set_name": "meds", "term": "Zoplicone", "note": "Local"}
+        url("screening_word_create", harbor),
+        {"language": "en", "set_name": "meds", "term": "Zoplicone", "note": "Local"},
     )
     assert done.status_code == 302
     with scopes_disabled():
@@ -264,7 +270,9 @@ def test_add_edit_and_stop_an_added_word(harbor: Any, login_as: Any) -> None:
     page = client.get(url("screening_rules", harbor)).content.decode()
     assert "Added: “zoplicone”" in page and url("screening_word_edit", harbor, word.pk) in page
     assert client.post(url("screening_word_edit", harbor, word.pk), {"term": "", "note": ""}).status_code == 400
-    assert client.post(url("screening_word_edit", harbor, word.pk), {"term": "zoplicone", "note": ""}).status_code == 302
+    assert (
+        client.post(url("screening_word_edit", harbor, word.pk), {"term": "zoplicone", "note": ""}).status_code == 302
+    )
     word.refresh_from_db()
     assert not word.is_active  # unticked "in use"
     for role in ("coordinator", "supervisor", "peer"):

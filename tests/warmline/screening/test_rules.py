@@ -97,7 +97,13 @@ def test_added_words_extend_a_word_set_for_every_rule_that_uses_it(harbor: Any) 
 
 def test_additions_are_the_organisations_own(harbor: Any, riverbend: Any) -> None:
     add(harbor, "sleep forever")
-    word_add(acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", set_name="meds", term="zoplicone")
+    word_add(
+        acting_user=harbor.user("admin"),
+        organisation=harbor.organisation,
+        language="en",
+        set_name="meds",
+        term="zoplicone",
+    )
     assert not screen("sleep forever", organisation=riverbend.organisation).flag
     assert not screen("I took all my zoplicone", organisation=riverbend.organisation).flag
 
@@ -117,9 +123,19 @@ def test_stopped_rules_stop_matching_and_can_come_back(harbor: Any) -> None:
 def test_update_a_rule(harbor: Any) -> None:
     rule = add(harbor, "sleep forever")
     updated = rule_update(
-        acting_user=harbor.user("admin"), rule=rule, phrase="sleep for ever*", negatable=False, note="Why", tier="check_in"
+        acting_user=harbor.user("admin"),
+        rule=rule,
+        phrase="sleep for ever*",
+        negatable=False,
+        note="Why",
+        tier="check_in",
     )
-    assert (updated.phrase, updated.negatable, updated.note, updated.tier) == ("sleep for ever*", False, "Why", "check_in")
+    assert (updated.phrase, updated.negatable, updated.note, updated.tier) == (
+        "sleep for ever*",
+        False,
+        "Why",
+        "check_in",
+    )
     assert screen("I won't sleep for evermore", organisation=harbor.organisation).matched == ["sleep for ever*"]
     before = audit_actions(harbor)
     rule_update(acting_user=harbor.user("admin"), rule=updated, note="Why")  # no change: no audit
@@ -212,7 +228,9 @@ def test_only_the_built_in_rules(harbor: Any) -> None:
     admin = harbor.user("admin")
     added = add(harbor, "sleep forever")
     spanish = add(harbor, "dormir para siempre", language="es")
-    word = word_add(acting_user=admin, organisation=harbor.organisation, language="en", set_name="meds", term="zoplicone")
+    word = word_add(
+        acting_user=admin, organisation=harbor.organisation, language="en", set_name="meds", term="zoplicone"
+    )
     assert rules_reset_to_defaults(acting_user=admin, organisation=harbor.organisation, language="en") == 2
     assert audit_actions(harbor)[-1] == "screening_rules.reset_to_defaults"
     assert not rules(harbor, pk=added.pk)[0].is_active  # kept, not in use
