@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from alongside.warmline.screening.lexicon import Lexicon, stem
@@ -26,6 +26,7 @@ JOKING = "joking"
 SERIOUS = "serious"
 _WORDS = re.compile(r"[^\W_]+")
 _UNREAD = object()
+Chunk = tuple[tuple[str, int], ...]  # a chunk of a rule: (set key, gap before) per part
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +67,12 @@ class Compiled:
         vocabulary: set[str] = set()
         # (set name or literal key) -> terms; literal parts of rules become one-term sets.
         sets: dict[str, tuple[Term, ...]] = dict(data.sets)
-        self.rules: list[tuple[RuleSpec, tuple[tuple[str, int], ...]]] = []
+        self.rules: list[tuple[RuleSpec, tuple[Chunk, ...]]] = []
         for rule in data.rules:
-            keys = tuple((self._part_key(part, sets), part.gap) for part in rule.parts)
-            self.rules.append((rule, keys))
+            chunks: dict[int, list[tuple[str, int]]] = defaultdict(list)
+            for part in rule.parts:
+                chunks[part.chunk].append((self._part_key(part, sets), part.gap))
+            self.rules.append((rule, tuple(tuple(chunks[n]) for n in sorted(chunks))))
         for terms in sets.values():
             for term in terms:
                 vocabulary.update(w.text for w in term if w.kind != "prefix")
@@ -87,12 +90,10 @@ class Compiled:
             for word in term:
                 node = node.child(word, self.language)
             node.names = (*node.names, *names)
-        self.rules_by_first: dict[str, list[tuple[RuleSpec, tuple[tuple[str, int], ...], frozenset[str]]]] = (
-            defaultdict(list)
-        )
-        for rule, rule_parts in self.rules:
-            needed = frozenset(key for key, _gap in rule_parts)
-            self.rules_by_first[rule_parts[0][0]].append((rule, rule_parts, needed))
+        self.rules_by_first: dict[str, list[tuple[RuleSpec, tuple[Chunk, ...], frozenset[str]]]] = defaultdict(list)
+        for rule, rule_chunks in self.rules:
+            needed = frozenset(key for chunk in rule_chunks for key, _gap in chunk)
+            self.rules_by_first[rule_chunks[0][0][0]].append((rule, rule_chunks, needed))
 
     @staticmethod
     def _part_key(part: Part, sets: dict[str, tuple[Term, ...]]) -> str:
@@ -198,26 +199,61 @@ class Compiled:
             return True
         return False
 
+    def _spans(
+        self,
+        parts: Chunk,
+        occ: dict[str, list[tuple[int, int]]],
+        toks: Tokens,
+        negatable: bool,
+        skip: set[int],
+        sentence: int | None = None,
+    ) -> Iterator[list[tuple[int, int]]]:
+        """Every way the chunk's first part starts a match (in ``sentence`` when given)."""
+        for first in occ[parts[0][0]]:
+            at = toks.sentences[first[0]]
+            if sentence is not None and at != sentence:
+                continue
+            spans = self._extend(parts, 1, [first], at, occ, toks)
+            if spans is None:
+                continue
+            if negatable and self._negated(toks, spans, skip):
+                continue
+            yield spans
+
     def _find(
         self,
-        parts: tuple[tuple[str, int], ...],
+        chunks: tuple[Chunk, ...],
         occ: dict[str, list[tuple[int, int]]],
         toks: Tokens,
         negatable: bool,
         skip: set[int],
     ) -> tuple[int, int] | None:
-        for first in occ[parts[0][0]]:
-            spans = self._extend(parts, 1, [first], toks.sentences[first[0]], occ, toks)
-            if spans is None:
-                continue
-            if negatable and self._negated(toks, spans, skip):
-                continue
-            return spans[0][0], spans[-1][1]
+        """The first match of every chunk in one sentence: (start, end) of all of them."""
+        for spans in self._spans(chunks[0], occ, toks, negatable, skip):
+            sentence = toks.sentences[spans[0][0]]
+            start, end = spans[0][0], spans[-1][1]
+            used = {i for s, e in spans for i in range(s, e + 1)}
+            for chunk in chunks[1:]:
+                # Each chunk needs words of its own ("finally" is not both "final" and "last").
+                other = next(
+                    (
+                        found
+                        for found in self._spans(chunk, occ, toks, negatable, skip, sentence)
+                        if used.isdisjoint(i for s, e in found for i in range(s, e + 1))
+                    ),
+                    None,
+                )
+                if other is None:
+                    break
+                used.update(i for s, e in other for i in range(s, e + 1))
+                start, end = min(start, other[0][0]), max(end, other[-1][1])
+            else:
+                return start, end
         return None
 
     def _extend(
         self,
-        parts: tuple[tuple[str, int], ...],
+        parts: Chunk,
         index: int,
         spans: list[tuple[int, int]],
         sentence: int,
@@ -279,10 +315,10 @@ class Compiled:
         skip = {i for name in data.negation_skips for s, e in occ.get(name, ()) for i in range(s, e + 1)}
         hits: list[Hit] = []
         for first in present:
-            for rule, parts, needed in self.rules_by_first.get(first, ()):
+            for rule, chunks, needed in self.rules_by_first.get(first, ()):
                 if not needed <= present:
                     continue
-                span = self._find(parts, occ, toks, rule.negatable, skip)
+                span = self._find(chunks, occ, toks, rule.negatable, skip)
                 if span is None:
                     continue
                 start, end = span

@@ -10,7 +10,9 @@ A **word set** is a named list of terms; a term is one word or a few words in a 
 - ``word*`` — any word that starts so (at least 3 letters before the ``*``);
 - ``...`` — up to ``GAP`` (4) other words may come between its neighbours; ``..`` up to
   ``SHORT_GAP`` (2); ``~`` up to ``LONG_GAP`` (12), the rest of a sentence;
-- ``#many`` — a number of at least 8 ("took 30 of them").
+- ``#many`` — a number of at least 8 ("took 30 of them");
+- ``&`` — joins chunks that must all be in the same sentence, in any order
+  ("@self_ref & @death & @longing").
 
 Parts without ``...`` between them must follow each other directly. All parts must be in one
 sentence (commas and "but" may come between them; . ! ? ; : and line breaks may not).
@@ -66,6 +68,7 @@ class Part:
     set_name: str = ""
     term: Term = ()
     gap: int = 0  # how many other words may come before it, after the previous part
+    chunk: int = 0  # parts joined by "&" are in other chunks: anywhere in the same sentence
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def parse_term(text: str, *, exact: bool = False) -> Term:
         raise RuleSyntaxError("empty")
     words: list[Word] = []
     for piece in pieces:
-        if piece.startswith("@") or piece in ("...", "…", "..", "~"):
+        if piece.startswith("@") or piece in ("...", "…", "..", "~", "&"):
             raise RuleSyntaxError("term_reference", piece)
         exact = exact or piece.startswith("=")
         words.extend(_word(piece, exact))
@@ -123,10 +126,26 @@ def parse_term(text: str, *, exact: bool = False) -> Term:
 
 def parse_rule(text: str, *, set_names: frozenset[str] | set[str]) -> tuple[Part, ...]:
     """A rule's parts, or RuleSyntaxError (codes: empty, characters, star, short_prefix, too_long,
-    unknown_set, gap_edge)."""
-    pieces = text.split()
-    if not pieces:
+    unknown_set, gap_edge). Chunks joined by ``&`` may come in any order in the same sentence."""
+    chunks: list[list[str]] = [[]]
+    for piece in text.split():
+        if piece == "&":
+            chunks.append([])
+        else:
+            chunks[-1].append(piece)
+    if not any(chunks):
         raise RuleSyntaxError("empty")
+    if not all(chunks):
+        raise RuleSyntaxError("gap_edge")
+    parts = [
+        Part(p.set_name, p.term, p.gap, number) for number, chunk in enumerate(chunks) for p in _chunk(chunk, set_names)
+    ]
+    if sum(len(p.term) or 1 for p in parts) > MAX_PARTS:
+        raise RuleSyntaxError("too_long")
+    return tuple(parts)
+
+
+def _chunk(pieces: list[str], set_names: frozenset[str] | set[str]) -> tuple[Part, ...]:
     parts: list[Part] = []
     pending: list[Word] = []
     gap = 0
@@ -166,6 +185,4 @@ def parse_rule(text: str, *, set_names: frozenset[str] | set[str]) -> tuple[Part
     if gap:
         raise RuleSyntaxError("gap_edge")
     flush()
-    if sum(len(p.term) or 1 for p in parts) > MAX_PARTS:
-        raise RuleSyntaxError("too_long")
     return tuple(parts)
