@@ -248,17 +248,15 @@ def _organisation_rules(organisation: Any) -> dict[str, Compiled]:
 # --- Screening -----------------------------------------------------------------------------------
 
 
-def _languages(language: Any, text: str, compiled: dict[str, Compiled]) -> list[Compiled]:
-    if language not in LANGUAGES:
-        return [compiled[lang] for lang in LANGUAGES]
-    chosen = [compiled[language]]
-    for other in LANGUAGES:
-        if other != language and compiled[other].marked(text):
-            chosen.append(compiled[other])
-    return chosen
+@cache
+def _clear() -> Verdict:
+    """The verdict of a message nothing matched (frozen, so one serves every such message)."""
+    return Verdict()
 
 
 def verdict_of(hits: list[Hit]) -> Verdict:
+    if not hits:
+        return _clear()
     hits.sort(key=lambda h: (-TIER_RANK[h.tier], h.start))
     tier = hits[0].tier if hits else ""
     concepts = list(dict.fromkeys(h.concept for h in hits))
@@ -271,7 +269,11 @@ def screen(text: str, *, organisation: Any = None, language: Any = "en") -> Verd
     if not text or not text.strip():
         return Verdict()
     compiled = _defaults() if organisation is None else _organisation_rules(organisation)
-    hits: list[Hit] = []
-    for rules in _languages(language, text, compiled):
-        hits += rules.screen(text)
+    if language not in LANGUAGES:
+        hits = [hit for lang in LANGUAGES for hit in compiled[lang].screen(text)]
+        return verdict_of(hits)
+    hits, words = compiled[language].screen_words(text)
+    for other in LANGUAGES:  # people mix languages: the other's rules too when its common words are there
+        if other != language and compiled[other].marked_words(words):
+            hits += compiled[other].screen(text)
     return verdict_of(hits)

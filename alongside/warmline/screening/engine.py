@@ -12,8 +12,9 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from alongside.warmline.screening.lexicon import Lexicon, stem
+from alongside.warmline.screening.lexicon import Lexicon, frequencies, stem
 from alongside.warmline.screening.rules import Part, RuleSpec, Term, Word
 from alongside.warmline.screening.text import Tokens, fold, tokens
 from alongside.warmline.screening.vocab import TIER_RANK, Tier
@@ -90,10 +91,24 @@ class Compiled:
             for word in term:
                 node = node.child(word, self.language)
             node.names = (*node.names, *names)
+            node.name_set = frozenset(node.names)
         self.rules_by_first: dict[str, list[tuple[RuleSpec, tuple[Chunk, ...], frozenset[str]]]] = defaultdict(list)
+        # Each rule is filed under the one of its word sets least likely to be in a message (by how
+        # common its words are in English and Spanish): a message only tries rules whose rarest set it has.
+        counts = frequencies()
+        commonness: dict[str, int] = {}
+
+        def common(key: str) -> int:
+            if key not in commonness:
+                commonness[key] = max(
+                    (min((0 if w.kind == "prefix" else counts.get(w.text, 0)) for w in term) for term in sets[key]),
+                    default=0,
+                )
+            return commonness[key]
+
         for rule, rule_chunks in self.rules:
             needed = frozenset(key for chunk in rule_chunks for key, _gap in chunk)
-            self.rules_by_first[rule_chunks[0][0][0]].append((rule, rule_chunks, needed))
+            self.rules_by_first[min(sorted(needed), key=common)].append((rule, rule_chunks, needed))
 
     @staticmethod
     def _part_key(part: Part, sets: dict[str, tuple[Term, ...]]) -> str:
@@ -109,35 +124,39 @@ class Compiled:
         """Each word as the vocabulary word it stands for (or as typed), and its stem key."""
         surfaces: list[str] = []
         keys: list[str | None] = []
+        add_surface, add_key = surfaces.append, keys.append
         memo = self.lexicon.memo
         read = self.lexicon.read
         for word in toks.words:
             found = memo.get(word, _UNREAD)
             if found is _UNREAD:
                 if word.isdecimal() and word.isascii():
-                    surfaces.append(word)
-                    keys.append("#many" if len(word) < 7 and int(word) >= NUMBER_MANY else word)
+                    add_surface(word)
+                    add_key("#many" if len(word) < 7 and int(word) >= NUMBER_MANY else word)
                     continue
                 found = read(word)
             if found is None:
-                surfaces.append(word)
-                keys.append(None)
+                add_surface(word)
+                add_key(None)
             else:
-                surfaces.append(found[0])  # type: ignore[index]
-                keys.append(found[1])  # type: ignore[index]
+                add_surface(found[0])  # type: ignore[index]
+                add_key(found[1])  # type: ignore[index]
         return surfaces, keys
 
-    def occurrences(self, toks: Tokens) -> dict[str, list[tuple[int, int]]]:
+    def occurrences(self, toks: Tokens) -> Occurrences:
         """Where each word set (and each literal part of a rule) occurs: set -> [(start, end)]."""
         surfaces, keys = self._read(toks)
         typed = toks.words
-        found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        at: dict[_Node, list[tuple[int, int]]] = {}  # where each term ends: one entry per term, not per set
         sentences = toks.sentences
         n = len(toks)
 
         def walk(node: _Node, start: int, j: int) -> None:
-            for name in node.names:
-                found[name].append((start, j - 1))
+            if node.names:
+                at.setdefault(node, []).append((start, j - 1))
+            walk_children(node, start, j)
+
+        def walk_children(node: _Node, start: int, j: int) -> None:
             if j >= n or sentences[j] != sentences[start]:
                 return
             key = keys[j]
@@ -163,16 +182,27 @@ class Compiled:
         root = self.trie
         root_stem, root_exact, root_prefix = root.stem, root.exact, root.prefix
         for i in range(n):
+            # The first word by hand (most terms are one word): a call only where a term goes on.
+            if root_prefix and (surfaces[i][:3] in root_prefix or typed[i][:3] in root_prefix):
+                walk_children(root, i, i)  # rare: the whole first step, prefixes included
+                continue
             key = keys[i]
-            if (
-                (key is not None and key in root_stem)
-                or surfaces[i] in root_exact
-                or typed[i] in root_exact
-                or surfaces[i][:3] in root_prefix
-                or typed[i][:3] in root_prefix
-            ):
-                walk(root, i, i)
-        return found
+            by_stem = root_stem.get(key) if key is not None else None
+            by_exact = root_exact.get(surfaces[i])
+            if by_exact is None and typed[i] != surfaces[i]:
+                by_exact = root_exact.get(typed[i])
+            for child in (by_stem, by_exact):
+                if child is None:
+                    continue
+                if child.names:
+                    spans = at.get(child)
+                    if spans is None:
+                        at[child] = [(i, i)]
+                    else:
+                        spans.append((i, i))
+                if child.more:
+                    walk_children(child, i, i + 1)
+        return Occurrences(at)
 
     def _negated(self, toks: Tokens, spans: list[tuple[int, int]], skip: set[int]) -> bool:
         """A negation cue in the same clause, up to ``negation_window`` words before the match or
@@ -202,7 +232,7 @@ class Compiled:
     def _spans(
         self,
         parts: Chunk,
-        occ: dict[str, list[tuple[int, int]]],
+        occ: Occurrences,
         toks: Tokens,
         negatable: bool,
         skip: set[int],
@@ -223,7 +253,7 @@ class Compiled:
     def _find(
         self,
         chunks: tuple[Chunk, ...],
-        occ: dict[str, list[tuple[int, int]]],
+        occ: Occurrences,
         toks: Tokens,
         negatable: bool,
         skip: set[int],
@@ -257,7 +287,7 @@ class Compiled:
         index: int,
         spans: list[tuple[int, int]],
         sentence: int,
-        occ: dict[str, list[tuple[int, int]]],
+        occ: Occurrences,
         toks: Tokens,
     ) -> list[tuple[int, int]] | None:
         if index == len(parts):
@@ -273,7 +303,7 @@ class Compiled:
 
     def _in_sentence(
         self,
-        occ: dict[str, list[tuple[int, int]]],
+        occ: Occurrences,
         names: Iterable[str],
         sentence: int,
         toks: Tokens,
@@ -296,6 +326,10 @@ class Compiled:
         return False
 
     def screen(self, text: str) -> list[Hit]:
+        return self.screen_words(text)[0]
+
+    def screen_words(self, text: str) -> tuple[list[Hit], list[str]]:
+        """The hits, and the message's words (to see whether another language's rules should run)."""
         data = self.data
         toks = tokens(
             text,
@@ -306,18 +340,21 @@ class Compiled:
             clitics=self.lexicon.words.__contains__ if self.spanish else None,
         )
         if not toks:
-            return []
+            return [], []
         occ = self.occurrences(toks)
         if not occ:
-            return []
-        present = frozenset(occ)
-        # Intent words do not count towards the negation window ("don't have any plans to hurt myself").
-        skip = {i for name in data.negation_skips for s, e in occ.get(name, ()) for i in range(s, e + 1)}
+            return [], toks.words
+        present = occ.keys()
+        skip: set[int] | None = None
         hits: list[Hit] = []
-        for first in present:
-            for rule, chunks, needed in self.rules_by_first.get(first, ()):
+        by_first = self.rules_by_first
+        for first in present & by_first.keys():
+            for rule, chunks, needed in by_first[first]:
                 if not needed <= present:
                     continue
+                if skip is None:
+                    # Intent words do not count towards the negation window ("don't have any plans to hurt myself").
+                    skip = {i for name in data.negation_skips for s, e in occ.get(name, ()) for i in range(s, e + 1)}
                 span = self._find(chunks, occ, toks, rule.negatable, skip)
                 if span is None:
                     continue
@@ -337,22 +374,67 @@ class Compiled:
                     and self._in_sentence(occ, rule.raise_with, sentence, toks)
                 ):
                     tier = Tier.URGENT
-                if tier == Tier.URGENT and not rule.firm and self._in_sentence(occ, (LOWER_SET,), sentence, toks):
+                # A context anywhere in the message ("years ago. Now I'm fine") lowers, never a firm rule.
+                if tier == Tier.URGENT and not rule.firm and occ.get(LOWER_SET):
                     tier = Tier.CHECK_IN
                 words = " ".join(toks.words[start : end + 1])
                 hits.append(Hit(rule.concept, tier, rule.text, words, start))
-        hits.sort(key=lambda h: (-TIER_RANK[h.tier], h.start))
-        return hits
+        if len(hits) > 1:
+            hits.sort(key=lambda h: (-TIER_RANK[h.tier], h.start))
+        return hits, toks.words
 
     def marked(self, text: str) -> bool:
         """Whether ``text`` holds a common word of this language (people mix languages)."""
         return not self.data.markers.isdisjoint(_WORDS.findall(fold(text)))
 
+    def marked_words(self, words: list[str]) -> bool:
+        return not self.data.markers.isdisjoint(words)
+
+
+class Occurrences:
+    """Set name -> where its terms occur, [(start, end)] in order; worked out only for the sets a
+    rule asks about (a common word belongs to many sets)."""
+
+    __slots__ = ("_at", "_cache", "_present")
+
+    def __init__(self, at: dict[_Node, list[tuple[int, int]]]):
+        self._at = at
+        self._cache: dict[str, list[tuple[int, int]]] = {}
+        self._present: set[str] | None = None
+
+    def keys(self) -> set[str]:
+        if self._present is None:
+            self._present = set().union(*(node.name_set for node in self._at))
+        return self._present
+
+    def __bool__(self) -> bool:
+        return bool(self._at)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __getitem__(self, name: str) -> list[tuple[int, int]]:
+        found = self._cache.get(name)
+        if found is None:
+            found = []
+            for node, spans in self._at.items():
+                if name in node.name_set:
+                    found.extend(spans)
+            found.sort()
+            self._cache[name] = found
+        return found
+
+    def get(self, name: str, default: Any = ()) -> list[tuple[int, int]]:
+        return self[name] if name in self.keys() else default
+
 
 class _Node:
     """One step of the terms' trie: the next word by stem, by exact spelling or by prefix."""
 
-    __slots__ = ("exact", "names", "prefix", "stem")
+    __slots__ = ("exact", "more", "name_set", "names", "prefix", "stem")
 
     def __init__(self) -> None:
         self.stem: dict[str, _Node] = {}
@@ -360,8 +442,11 @@ class _Node:
         # first three letters -> [(prefix, node)]
         self.prefix: dict[str, list[tuple[str, _Node]]] = {}
         self.names: tuple[str, ...] = ()
+        self.name_set: frozenset[str] = frozenset()
+        self.more = False  # whether any term goes on from here
 
     def child(self, word: Word, language: str) -> _Node:
+        self.more = True
         if word.kind == "stem":
             return self.stem.setdefault(stem(language, word.text), _Node())
         if word.kind == "exact":

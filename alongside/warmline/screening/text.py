@@ -87,7 +87,7 @@ def tokens(
             if symbol in text:
                 text = text.replace(symbol, f" {word} ")
     out = Tokens()
-    words, sentences, clauses = out.words, out.sentences, out.clauses
+    add_word, add_sentence, add_clause = out.words.append, out.sentences.append, out.clauses.append
     sentence = clause = 0
     for word, hard, _soft in _TOKEN.findall(fold(text)):
         if not word:
@@ -95,23 +95,23 @@ def tokens(
                 sentence += 1
             clause += 1
             continue
-        if "!" in word or "|" in word or "+" in word or "*" in word:
+        if not word.isalnum():
             word = _TRAILING.sub("", word)
         if spelling and word in spelling:  # chat spellings: "thx" → "thanks", "rn" → "right now"
             for part in spelling[word]:
-                words.append(part)
-                sentences.append(sentence)
-                clauses.append(clause)
+                add_word(part)
+                add_sentence(sentence)
+                add_clause(clause)
             continue
         if word in clause_words:
             clause += 1
         if clitics is not None and len(word) > 5 and word[-1] in "esao":
             for part in split_clitic(word, clitics):
-                words.append(part)
-                sentences.append(sentence)
-                clauses.append(clause)
+                add_word(part)
+                add_sentence(sentence)
+                add_clause(clause)
             continue
-        words.append(word)
-        sentences.append(sentence)
-        clauses.append(clause)
+        add_word(word)
+        add_sentence(sentence)
+        add_clause(clause)
     return out

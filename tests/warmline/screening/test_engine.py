@@ -222,13 +222,10 @@ def test_mixed_and_unknown_languages() -> None:
 
 def test_the_verdict_keeps_policy_and_shows_words_only_when_asked() -> None:
     verdict = screen("I took a whole bottle of my meds", language="en")
-    assert verdict.as_dict() == {
-        "flag": True,
-        "tier": URGENT,
-        "concepts": ["means"],
-        "matched": ["@took ... @quantity ... @meds"],
-        "words": ["took a whole bottle of my meds"],
-    }
+    shown = verdict.as_dict()
+    assert (shown["flag"], shown["tier"], shown["concepts"]) == (True, URGENT, ["means"])
+    assert shown["matched"][0] == "@took ... @quantity ... @meds" and shown["words"][0] == "took a whole bottle of my meds"
+    assert len(shown["words"]) == len(verdict.hits) and set(shown) == {"flag", "tier", "concepts", "matched", "words"}
     assert "words" not in verdict.as_dict(words=False)
     assert screen("") == Verdict() and screen("   ...  ") == Verdict()
     assert not Verdict().flag and Verdict(tier=CHECK_IN).flag and not Verdict(tier=CHECK_IN).urgent
