@@ -25,6 +25,9 @@ NUMBER_MANY = 8  # a number at least this big counts as "many" (the set "many" h
 LOWER_SET = "lower_context"
 JOKING = "joking"
 SERIOUS = "serious"
+ACCIDENT = "accident"
+DELIBERATE = "deliberate"
+DENIED = "denied_after"
 _WORDS = re.compile(r"[^\W_]+")
 _UNREAD = object()
 Chunk = tuple[tuple[str, int], ...]  # a chunk of a rule: (set key, gap before) per part
@@ -301,6 +304,12 @@ class Compiled:
                     return found
         return None
 
+    def _denied_after(self, occ: Occurrences, end: int, toks: Tokens) -> bool:
+        clauses = toks.clauses
+        return any(
+            end < start <= end + 3 and clauses[start] == clauses[end] for start, _e in occ.get(DENIED, ())
+        )
+
     def _in_sentence(
         self,
         occ: Occurrences,
@@ -360,12 +369,17 @@ class Compiled:
                     continue
                 start, end = span
                 sentence = toks.sentences[start]
-                # "just kidding" cancels, unless they also say they mean it ("for real", "en serio").
+                # "just kidding" cancels, unless they also say they mean it ("for real", "en serio"); an
+                # accident cancels, unless they say they did it on purpose.
                 if (
                     rule.unless
                     and self._in_sentence(occ, rule.unless, sentence, toks, affirmed=True)
                     and not (JOKING in rule.unless and self._in_sentence(occ, (SERIOUS,), sentence, toks))
+                    and not (ACCIDENT in rule.unless and self._in_sentence(occ, (DELIBERATE,), sentence, toks))
                 ):
+                    continue
+                # "... isn't something I'd consider", "ni se me pasa por la cabeza": denied just after.
+                if rule.negatable and self._denied_after(occ, end, toks):
                     continue
                 tier = rule.tier
                 if (
