@@ -88,6 +88,10 @@ class Participant(TimestampedModel):
     closed_reason = models.CharField(_("reason for closing"), max_length=20, choices=ClosedReason.choices, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.STAFF)
+    # What crisis screening found in the reach-out form's message: a tier ("urgent", "check_in" or
+    # "") and concept names. Policy words only, never the message (which is kept encrypted in notes).
+    screening_tier = models.CharField(_("crisis screening"), max_length=10, blank=True)
+    screening_concepts = models.JSONField(_("crisis screening concepts"), default=list, blank=True)
     assigned_peer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

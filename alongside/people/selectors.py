@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from alongside.accounts.access import OrgContext
 from alongside.accounts.models import Organisation, Role, User
@@ -26,11 +26,18 @@ from alongside.people.models import (
 
 
 def intake_queue(org: OrgContext) -> QuerySet[Participant]:
-    """Enquiries not yet taken on, longest waiting first (never a record the person asked to erase)."""
+    """Enquiries not yet taken on: those crisis screening marked urgent first, then check in, then
+    longest waiting first (never a record the person asked to erase)."""
+    rank = Case(
+        When(screening_tier="urgent", then=Value(0)),
+        When(screening_tier="check_in", then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
     return (
         visible_participants(org)
         .filter(status=ParticipantStatus.ENQUIRY, erasure_requested_at__isnull=True, anonymised_at__isnull=True)
-        .order_by("created_at")
+        .order_by(rank, "created_at")
     )
 
 

@@ -5,14 +5,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from alongside.accounts.models import Membership, Organisation, Program, Role, User
@@ -86,6 +90,8 @@ DEFAULT_VOCABULARY: dict[str, list[str]] = {
     ],
     ExperienceCategory.IDENTITY: ["LGBTQ+", "BIPOC", "Faith", "Language"],
 }
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -660,10 +666,20 @@ def self_referral_submit(
     message: str = "",
     **fields: Any,
 ) -> Participant:
-    """A person reaches out through the public form: only a first name and one way to reach them."""
+    """A person reaches out through the public form: only a first name and one way to reach them.
+    Their message is screened for crisis signs: an urgent one goes to the top of the intake queue
+    and the coordinators and admins are emailed at once (the email says only that one is waiting)."""
+    from alongside.warmline import screening
+
     if not email.strip() and not phone.strip():
         raise ValidationError({"email": _("Give us an email address or a phone number, so we can reach you.")})
-    return participant_create(
+    verdict = screening.Verdict()
+    if message.strip():
+        try:
+            verdict = screening.screen(message, organisation=organisation, language="auto")
+        except Exception as exc:  # the enquiry is kept whatever happens; never log the text
+            logger.error("reach-out form: screening failed (%s)", type(exc).__name__)
+    participant = participant_create(
         acting_user=None,
         organisation=organisation,
         source=Source.SELF_REFERRAL,
@@ -673,6 +689,48 @@ def self_referral_submit(
         notes=message.strip(),
         **fields,
     )
+    if verdict.flag:
+        participant.screening_tier = verdict.tier
+        participant.screening_concepts = list(verdict.concepts)
+        participant.save(update_fields=["screening_tier", "screening_concepts", "updated_at"])
+        record(None, "enquiry.screening_flag", participant)
+        if verdict.urgent:
+            _alert_urgent_enquiry(participant)
+    return participant
+
+
+def _alert_urgent_enquiry(participant: Participant) -> None:
+    """Email the organisation's active coordinators and admins that an urgent enquiry is waiting,
+    with the intake queue's address: never the person's name or words (email is not for P2/P3)."""
+    organisation = participant.organisation
+    link = settings.SITE_URL + reverse("people:intake_queue", args=[organisation.slug])
+    users = {
+        m.user_id: m.user
+        for m in Membership.objects.filter(
+            organisation=organisation, is_active=True, role__in=[Role.COORDINATOR, Role.ADMIN], user__is_active=True
+        ).select_related("user")
+    }
+    messages = []
+    for user in users.values():
+        if not user.email:
+            continue
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject = _("An urgent enquiry is waiting at %(org)s") % {"org": organisation.name}
+            body = _(
+                "Someone reached out through %(org)s's form, and crisis screening found signs that they may be in "
+                "danger now. Please contact them as soon as you can; they were shown the crisis options.\n\n"
+                "The intake queue: %(link)s\n\nThis email holds no name or message on purpose."
+            ) % {"org": organisation.name, "link": link}
+        messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
+
+    def send() -> None:
+        for message in messages:
+            try:
+                message.send(fail_silently=False)
+            except Exception as exc:  # one failed email must not stop the others
+                logger.error("urgent enquiry alert not sent (%s): %s", participant.pk, type(exc).__name__)
+
+    transaction.on_commit(send)
 
 
 # --- Peer supporter profiles --------------------------------------------------------------------

@@ -156,3 +156,52 @@ def test_rate_limit_per_address_and_organisation(harbor: Any, riverbend: Any) ->
 
 def test_a_signed_in_person_can_use_the_form_too(harbor: Any, login_as: Any) -> None:
     assert login_as(harbor.user("peer")).get(URL).status_code == 200
+
+
+# --- Crisis screening of the message (docs/warmline.md, "Every free-text door") -----------------
+
+
+def _enquiries(t: Any) -> list[Participant]:
+    with scopes_disabled():
+        return list(Participant.objects.filter(organisation=t.organisation).order_by("created_at"))
+
+
+def test_an_urgent_message_shows_the_crisis_options_first_and_goes_to_the_top_of_the_queue(
+    client: Client, harbor: Any, login_as: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    client.post(URL, {"preferred_name": "First", "email": "first@example.org", "message": "Looking for a group"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            URL,
+            {"preferred_name": "Sam", "email": "sam@example.org", "message": "I took a whole bottle of my pills tonight"},
+        )
+    thanks = client.get(response["Location"]).content.decode()
+    assert "Please reach out for help now" in thanks and "988" in thanks
+    assert "Please reach out for help now" not in client.get(response["Location"]).content.decode()  # once
+    first, sam = _enquiries(harbor)
+    assert (sam.screening_tier, sam.screening_concepts) == ("urgent", ["means"])
+    assert first.screening_tier == ""
+    # The coordinators and admins are told at once, with no name and no words of the person's.
+    to = sorted(address for message in mailoutbox for address in message.to)
+    assert to == sorted({harbor.user("coordinator").email, harbor.user("admin").email})
+    for message in mailoutbox:
+        assert "Sam" not in message.body and "bottle" not in message.body and "/app/harbor/intake/" in message.body
+    page = login_as(harbor.user("coordinator")).get("/app/harbor/intake/").content.decode()
+    assert page.index("Sam") < page.index("First") and "Urgent" in page and "Means at hand or taken" in page
+
+
+def test_a_check_in_message_is_marked_for_staff_and_shows_the_person_nothing_new(
+    client: Client, harbor: Any, mailoutbox: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            URL, {"preferred_name": "Lee", "email": "lee@example.org", "message": "Some days I just want to die"}
+        )
+    thanks = client.get(response["Location"]).content.decode()
+    assert "Please reach out for help now" not in thanks and "Thank you for reaching out" in thanks
+    assert _enquiries(harbor)[0].screening_tier == "check_in" and mailoutbox == []
+
+
+def test_a_calm_message_is_not_marked(client: Client, harbor: Any, mailoutbox: list[Any]) -> None:
+    client.post(URL, {"preferred_name": "Ana", "email": "ana@example.org", "message": "This homework is killing me"})
+    assert _enquiries(harbor)[0].screening_tier == "" and mailoutbox == []

@@ -21,6 +21,8 @@ from alongside.people.forms.public import SelfReferralForm
 # connection, too few for a script. Counted in Django's cache (no third-party service).
 RATE_LIMIT = 5
 RATE_WINDOW_SECONDS = 60 * 60
+# Set for one page view when screening found signs of crisis in the message just sent.
+URGENT_SESSION_KEY = "people:reach_out_urgent"
 
 
 def _public_org(request: HttpRequest, org_slug: str) -> Organisation:
@@ -66,11 +68,14 @@ def self_referral(request: HttpRequest, org_slug: str) -> HttpResponse:
         if form.is_valid():
             try:
                 with tenant_scope(organisation):
-                    services.self_referral_submit(organisation=organisation, **form.service_kwargs())
+                    participant = services.self_referral_submit(organisation=organisation, **form.service_kwargs())
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 _count(key)
+                if participant.screening_tier == "urgent":
+                    # The thanks page shows the crisis options first, once (no words of theirs kept here).
+                    request.session[URGENT_SESSION_KEY] = str(organisation.pk)
                 return redirect("people:self_referral_thanks", organisation.slug)
         return render(request, "people/public/self_referral.html", {**context, "form": form}, status=400)
     form = SelfReferralForm()
@@ -81,4 +86,5 @@ def self_referral(request: HttpRequest, org_slug: str) -> HttpResponse:
 @require_GET
 def self_referral_thanks(request: HttpRequest, org_slug: str) -> HttpResponse:
     organisation = _public_org(request, org_slug)
-    return render(request, "people/public/thanks.html", {"organisation": organisation})
+    urgent = request.session.pop(URGENT_SESSION_KEY, None) == str(organisation.pk)
+    return render(request, "people/public/thanks.html", {"organisation": organisation, "urgent": urgent})
