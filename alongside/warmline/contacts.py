@@ -17,6 +17,8 @@ Other parts call:
 
 from __future__ import annotations
 
+import logging
+
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -84,6 +86,8 @@ DETAIL_FIELDS = (
     "follow_up_needed",
     "participant",
 )
+
+logger = logging.getLogger(__name__)
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -428,11 +432,31 @@ def _save_details(contact: LineContact, out: dict[str, Any]) -> bool:
         setattr(record_row, name, record_changes[name])
     for name in changed_detail:
         setattr(contact, name, detail_changes[name])
+    if "notes" in changed_record:
+        # What the caller said is screened like a chat message: the page prompts the peer to check
+        # in or to raise a safety concern (policy words kept, never the notes).
+        tier, concepts = _screen_notes(contact, out["notes"])
+        if (tier, concepts) != (contact.screening_tier, contact.screening_concepts):
+            contact.screening_tier, contact.screening_concepts = tier, concepts
+            changed_detail += ["screening_tier", "screening_concepts"]
     if changed_record:
         record_row.save(update_fields=[*changed_record, "updated_at"])
     if changed_detail:
         contact.save(update_fields=[*changed_detail, "updated_at"])
     return bool(changed_record or changed_detail)
+
+
+def _screen_notes(contact: LineContact, notes: str) -> tuple[str, list[str]]:
+    from alongside.warmline import screening
+
+    if not notes.strip():
+        return "", []
+    try:
+        verdict = screening.screen(notes, organisation=contact.organisation, language="auto")
+    except Exception as exc:  # the record is kept whatever happens; never log the text
+        logger.error("contact %s: screening failed (%s)", contact.pk, type(exc).__name__)
+        return "", []
+    return verdict.tier, list(verdict.concepts)
 
 
 @transaction.atomic

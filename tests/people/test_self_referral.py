@@ -173,7 +173,11 @@ def test_an_urgent_message_shows_the_crisis_options_first_and_goes_to_the_top_of
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             URL,
-            {"preferred_name": "Sam", "email": "sam@example.org", "message": "I took a whole bottle of my pills tonight"},
+            {
+                "preferred_name": "Sam",
+                "email": "sam@example.org",
+                "message": "I took a whole bottle of my pills tonight",
+            },
         )
     thanks = client.get(response["Location"]).content.decode()
     assert "Please reach out for help now" in thanks and "988" in thanks

@@ -127,6 +127,10 @@ class LineContact(TimestampedModel):
     helped = models.JSONField(_("what helped"), default=list, blank=True)  # Helped codes
     resources = models.JSONField(_("resources or referrals given"), default=list, blank=True)  # ResourceGiven codes
     resources_other = EncryptedTextField(_("other resources given"), blank=True, default="")
+    # What crisis screening found in the notes (what the caller said): a tier and concept names,
+    # policy words only, never the notes themselves.
+    screening_tier = models.CharField(_("crisis screening"), max_length=10, blank=True, default="")
+    screening_concepts = models.JSONField(_("crisis screening concepts"), default=list, blank=True)
     # The outcome of a safety concern lives on the escalation itself.
     escalation = models.ForeignKey(
         "safety.Escalation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

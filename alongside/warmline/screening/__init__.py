@@ -143,7 +143,12 @@ def builtin(language: str) -> Builtin:
     # Sets that only give context (what cancels, raises or lowers a rule, or stops a negation
     # from counting) match words as written, not by stem: "solo" must not read as "sol" (sun).
     parts = {p.set_name for spec in specs for p in spec.parts if p.set_name}
-    context = {n for spec in specs for n in (*spec.raise_with, *spec.unless)} | {"lower_context", "serious", "deliberate", "denied_after"}
+    context = {n for spec in specs for n in (*spec.raise_with, *spec.unless)} | {
+        "lower_context",
+        "serious",
+        "deliberate",
+        "denied_after",
+    }
     sets = {
         name: tuple(parse_term(t, exact=name in context and name not in parts) for t in terms)
         for name, terms in set_texts.items()

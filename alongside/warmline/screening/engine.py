@@ -306,9 +306,7 @@ class Compiled:
 
     def _denied_after(self, occ: Occurrences, end: int, toks: Tokens) -> bool:
         clauses = toks.clauses
-        return any(
-            end < start <= end + 3 and clauses[start] == clauses[end] for start, _e in occ.get(DENIED, ())
-        )
+        return any(end < start <= end + 3 and clauses[start] == clauses[end] for start, _e in occ.get(DENIED, ()))
 
     def _in_sentence(
         self,

@@ -459,3 +459,25 @@ def test_a_person_restricted_after_linking_stays_linked_but_cannot_be_newly_link
     with pytest.raises(ValidationError) as err:
         start(harbor, participant=robin)
     assert "participant" in err.value.message_dict
+
+
+def test_what_the_caller_said_is_screened_and_only_policy_words_are_kept(harbor, login_as):
+    """The notes (what the caller said) are screened like a chat message: the tier and concepts are
+    kept on the record, never the words, and the page prompts the peer to act."""
+    urgent = finished(harbor, notes="Caller said she took a whole bottle of her pills an hour ago")
+    urgent.refresh_from_db()
+    assert urgent.screening_tier == "urgent" and "means" in urgent.screening_concepts
+    page = login_as(harbor.user("peer")).get(f"/app/harbor/warmline/contacts/{urgent.pk}/").content.decode()
+    assert "Crisis screening: is the caller safe?" in page and "Means at hand or taken" in page
+    checkin = finished(harbor, notes="Said some days she just wants to die")
+    checkin.refresh_from_db()
+    assert checkin.screening_tier == "check_in"
+    page = login_as(harbor.user("peer")).get(f"/app/harbor/warmline/contacts/{checkin.pk}/").content.decode()
+    assert "consider it at the next contact" in page and "is the caller safe?" not in page
+    calm = finished(harbor, notes="Talked about the new job; this homework is killing me, she joked")
+    calm.refresh_from_db()
+    assert calm.screening_tier == "" and calm.screening_concepts == []
+    # Correcting the notes screens them again.
+    contacts.contact_update(acting_user=harbor.user("peer"), contact=urgent, notes="Talked about her garden")
+    urgent.refresh_from_db()
+    assert urgent.screening_tier == ""

@@ -224,7 +224,9 @@ def test_the_verdict_keeps_policy_and_shows_words_only_when_asked() -> None:
     verdict = screen("I took a whole bottle of my meds", language="en")
     shown = verdict.as_dict()
     assert (shown["flag"], shown["tier"], shown["concepts"]) == (True, URGENT, ["means"])
-    assert shown["matched"][0] == "@took ... @quantity ... @meds" and shown["words"][0] == "took a whole bottle of my meds"
+    assert (
+        shown["matched"][0] == "@took ... @quantity ... @meds" and shown["words"][0] == "took a whole bottle of my meds"
+    )
     assert len(shown["words"]) == len(verdict.hits) and set(shown) == {"flag", "tier", "concepts", "matched", "words"}
     assert "words" not in verdict.as_dict(words=False)
     assert screen("") == Verdict() and screen("   ...  ") == Verdict()
