@@ -18,7 +18,6 @@ Other parts call:
 from __future__ import annotations
 
 import logging
-
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
