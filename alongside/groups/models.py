@@ -277,5 +277,8 @@ class SessionFeedback(TimestampedModel):
     )
     felt_safe = models.BooleanField(_("I felt safe and respected"), null=True, blank=True)
     comment = EncryptedTextField(_("anything else"), blank=True, default="")  # P3: free text
+    # What crisis screening found in the comment: a tier and concept names (policy words only).
+    screening_tier = models.CharField(_("crisis screening"), max_length=10, blank=True, default="")
+    screening_concepts = models.JSONField(_("crisis screening concepts"), default=list, blank=True)
 
     objects: ClassVar[models.Manager[SessionFeedback]] = tenant_manager()

@@ -8,6 +8,8 @@ to the session (valid until 7 days after it ends); nothing ties it to a person.
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +41,8 @@ from alongside.safety.services import escalation_raise
 FEEDBACK_SALT = "alongside.groups.feedback"
 FEEDBACK_VALID_AFTER_SESSION = timedelta(days=7)
 NOTES_MAX = 4000
+
+logger = logging.getLogger(__name__)
 
 
 # --- Which session -------------------------------------------------------------------------------
@@ -213,8 +217,23 @@ def feedback_submit(*, session: Session, rating: int, felt_safe: bool | None, co
         errors["comment"] = _("Use at most 1000 characters.")
     if errors:
         raise ValidationError(errors)
+    tier, concepts = "", []
+    if comment:
+        from alongside.warmline import screening
+
+        try:
+            verdict = screening.screen(comment, organisation=session.organisation, language="auto")
+            tier, concepts = verdict.tier, list(verdict.concepts)
+        except Exception as exc:  # the feedback is kept whatever happens; never log the text
+            logger.error("session feedback: screening failed (%s)", type(exc).__name__)
     feedback = SessionFeedback.objects.create(
-        organisation=session.organisation, session=session, rating=int(rating), felt_safe=felt_safe, comment=comment
+        organisation=session.organisation,
+        session=session,
+        rating=int(rating),
+        felt_safe=felt_safe,
+        comment=comment,
+        screening_tier=tier,
+        screening_concepts=concepts,
     )
     record(None, "session_feedback.create", feedback, object_type="groups.session", object_id=session.pk)
     return feedback
@@ -227,7 +246,7 @@ class SessionFeedbackSummary:
     average: float | None
     felt_safe_yes: int
     felt_safe_no: int
-    comments: list[str]
+    comments: list[dict[str, Any]]  # {"text", "tier", "concepts"}
 
 
 def feedback_summary(*, acting_user: User, group: Group, limit: int = 20) -> list[SessionFeedbackSummary]:
@@ -244,12 +263,14 @@ def feedback_summary(*, acting_user: User, group: Group, limit: int = 20) -> lis
         .filter(n__gt=0)
         .order_by("-starts_at")[:limit]
     )
-    comments: dict[Any, list[str]] = {}
+    comments: dict[Any, list[dict[str, Any]]] = {}
     for fb in SessionFeedback.objects.filter(organisation=group.organisation_id, session__in=sessions).order_by(
         "created_at"
     ):
         if fb.comment:
-            comments.setdefault(fb.session_id, []).append(fb.comment)
+            comments.setdefault(fb.session_id, []).append(
+                {"text": fb.comment, "tier": fb.screening_tier, "concepts": fb.screening_concepts}
+            )
     result = []
     for s in sessions:
         if comments.get(s.pk):

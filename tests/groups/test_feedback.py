@@ -105,6 +105,24 @@ def test_staff_summary_averages_and_audited_comments(session: Session, harbor: A
     assert login_as(harbor.user("peer")).get(page).status_code == 403
 
 
+def test_a_comment_is_screened_the_person_sees_the_crisis_options_and_staff_see_the_tier(
+    session: Session, harbor: Any, login_as: Any
+) -> None:
+    urgent = Client(REMOTE_ADDR="203.0.113.10").post(
+        url(session), {"rating": "2", "comment": "I have the pills ready and I'm going to take them all tonight"}
+    )
+    assert "Please reach out for help now" in urgent.content.decode() and "988" in urgent.content.decode()
+    calm = Client(REMOTE_ADDR="203.0.113.11").post(url(session), {"rating": "5", "comment": "Felt heard"})
+    assert "Please reach out for help now" not in calm.content.decode()
+    Client(REMOTE_ADDR="203.0.113.12").post(url(session), {"rating": "3", "comment": "some days I just want to die"})
+    with scopes_disabled():
+        tiers = sorted(SessionFeedback.objects.values_list("screening_tier", flat=True))
+    assert tiers == ["", "check_in", "urgent"]
+    page = reverse("groups:feedback_summary", args=[harbor.organisation.slug, session.group_id])
+    html = login_as(harbor.user("coordinator")).get(page).content.decode()
+    assert "Urgent" in html and "Check in" in html and "the person was shown the crisis options" in html
+
+
 # --- Reminders -----------------------------------------------------------------------------------
 
 

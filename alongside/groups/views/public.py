@@ -358,11 +358,13 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
             form = FeedbackForm(request.POST)
             if form.is_valid():
                 try:
-                    running.feedback_submit(session=session, **form.service_kwargs())
+                    sent_feedback = running.feedback_submit(session=session, **form.service_kwargs())
                 except ValidationError as exc:
                     add_service_errors(form, exc)
                 else:
                     _count(key)
+                    # Crisis signs in the comment: the crisis options come first on the page.
+                    context["urgent"] = sent_feedback.screening_tier == "urgent"
                     response = render(request, "groups/public/feedback_thanks.html", context)
                     previous = request.get_signed_cookie(FEEDBACK_COOKIE, default="", salt=running.FEEDBACK_SALT)
                     sent = [s for s in str(previous).split(",") if s][-20:] + [str(session.pk)]
