@@ -96,6 +96,8 @@ PUBLIC_BY_DESIGN = {
     "groups.Session.change_note": "a note to attendees on the public group page ('moved to room 2')",
     "warmline.ScreeningRule.phrase": "organisation policy: a crisis-screening rule's words, shown to staff",
     "warmline.ScreeningRule.note": "organisation policy: why a crisis-screening rule exists, never about a person",
+    "warmline.ScreeningWord.term": "organisation policy: a word added to a crisis-screening word set",
+    "warmline.ScreeningWord.note": "organisation policy: why a word was added to a word set, never about a person",
 }
 
 

@@ -129,6 +129,9 @@ class MatchRequest(TimestampedModel):
     # {"mon": ["morning", "evening"], ...}, the same shape as PeerProfile.availability
     availability = models.JSONField(_("weekly availability"), default=dict, blank=True)
     note = EncryptedTextField(_("anything else for the coordinator"), blank=True, default="")
+    # What crisis screening found in the note: a tier and concept names (policy words only).
+    screening_tier = models.CharField(_("crisis screening"), max_length=10, blank=True, default="")
+    screening_concepts = models.JSONField(_("crisis screening concepts"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.WAITING)
     made_by = models.CharField(_("made"), max_length=12, choices=MadeBy.choices, default=MadeBy.COORDINATOR)
     created_by = models.ForeignKey(

@@ -16,6 +16,8 @@ the peer's profile first, so two coordinators can never fill the same last place
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,8 +25,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,6 +64,8 @@ from alongside.people.models import (
 
 NOTE_MAX = 2000
 MAX_TRAVEL_KM = 300
+
+logger = logging.getLogger(__name__)
 
 
 def _choices() -> dict[str, set[str]]:
@@ -332,7 +338,34 @@ def match_request_create(
     request.experiences.set(details.experiences)
     role = audit_role(acting_user) if made_by == MadeBy.PERSON else None
     record(acting_user, "match_request.create", request, role=role)
+    _screen_note(request)
     return request
+
+
+def _screen_note(request: MatchRequest) -> None:
+    """The note to the coordinator is screened: the tier and concepts are kept (never the note);
+    an urgent one emails the coordinators and admins at once."""
+    from alongside.warmline import screening
+
+    if not request.note.strip():
+        return
+    organisation = request.organisation
+    try:
+        verdict = screening.screen(request.note, organisation=organisation, language="auto")
+    except Exception as exc:  # the request is kept whatever happens; never log the text
+        logger.error("match request %s: screening failed (%s)", request.pk, type(exc).__name__)
+        return
+    if not verdict.flag:
+        return
+    request.screening_tier, request.screening_concepts = verdict.tier, list(verdict.concepts)
+    request.save(update_fields=["screening_tier", "screening_concepts", "updated_at"])
+    if verdict.urgent:
+        people_services.alert_urgent_screening(
+            organisation=organisation,
+            link=settings.SITE_URL + reverse("matching:request_detail", args=[organisation.slug, request.pk]),
+            where=_("a request for a peer supporter"),
+            object_id=request.pk,
+        )
 
 
 @transaction.atomic

@@ -695,15 +695,19 @@ def self_referral_submit(
         participant.save(update_fields=["screening_tier", "screening_concepts", "updated_at"])
         record(None, "enquiry.screening_flag", participant)
         if verdict.urgent:
-            _alert_urgent_enquiry(participant)
+            alert_urgent_screening(
+                organisation=organisation,
+                link=settings.SITE_URL + reverse("people:intake_queue", args=[organisation.slug]),
+                where=_("the reach-out form"),
+                object_id=participant.pk,
+            )
     return participant
 
 
-def _alert_urgent_enquiry(participant: Participant) -> None:
-    """Email the organisation's active coordinators and admins that an urgent enquiry is waiting,
-    with the intake queue's address: never the person's name or words (email is not for P2/P3)."""
-    organisation = participant.organisation
-    link = settings.SITE_URL + reverse("people:intake_queue", args=[organisation.slug])
+def alert_urgent_screening(*, organisation: Organisation, link: str, where: Any, object_id: Any) -> None:
+    """Email the organisation's active coordinators and admins, after commit, that crisis
+    screening found signs of danger in something a person just wrote (``where``: "the reach-out
+    form"), with the page to open: never the person's name or words (email is not for P2/P3)."""
     users = {
         m.user_id: m.user
         for m in Membership.objects.filter(
@@ -715,12 +719,12 @@ def _alert_urgent_enquiry(participant: Participant) -> None:
         if not user.email:
             continue
         with translation.override(user.language or settings.LANGUAGE_CODE):
-            subject = _("An urgent enquiry is waiting at %(org)s") % {"org": organisation.name}
+            subject = _("Urgent: someone may be in danger (%(org)s)") % {"org": organisation.name}
             body = _(
-                "Someone reached out through %(org)s's form, and crisis screening found signs that they may be in "
+                "Someone wrote to %(org)s through %(where)s, and crisis screening found signs that they may be in "
                 "danger now. Please contact them as soon as you can; they were shown the crisis options.\n\n"
-                "The intake queue: %(link)s\n\nThis email holds no name or message on purpose."
-            ) % {"org": organisation.name, "link": link}
+                "Open: %(link)s\n\nThis email holds no name or message on purpose."
+            ) % {"org": organisation.name, "where": where, "link": link}
         messages.append(EmailMessage(subject=subject, body=body, to=[user.email]))
 
     def send() -> None:
@@ -728,7 +732,7 @@ def _alert_urgent_enquiry(participant: Participant) -> None:
             try:
                 message.send(fail_silently=False)
             except Exception as exc:  # one failed email must not stop the others
-                logger.error("urgent enquiry alert not sent (%s): %s", participant.pk, type(exc).__name__)
+                logger.error("urgent screening alert not sent (%s): %s", object_id, type(exc).__name__)
 
     transaction.on_commit(send)
 

@@ -523,3 +523,19 @@ def test_who_acted_is_recorded_plainly(harbor):
         "match.choose": "participant",
         "match_request.view_suggestions": "participant",
     }
+
+
+def test_the_note_to_the_coordinator_is_screened_and_an_urgent_one_alerts_at_once(
+    harbor, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        urgent = make_request(harbor, note="Please hurry, I have the pills saved up and I'm going to take them tonight")
+    assert urgent.screening_tier == "urgent" and "means" in urgent.screening_concepts
+    to = sorted(address for message in mailoutbox for address in message.to)
+    assert to == sorted({harbor.user("coordinator").email, harbor.user("admin").email})
+    assert all("pills" not in m.body and f"/requests/{urgent.pk}/" in m.body for m in mailoutbox)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        checkin = make_request(harbor, note="Some days I just want to die, a peer would help")
+        calm = make_request(harbor, note="Evenings are best for me")
+    assert checkin.screening_tier == "check_in" and calm.screening_tier == "" and mailoutbox == []

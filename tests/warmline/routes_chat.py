@@ -93,3 +93,4 @@ register(
         data=lambda t: {"closing_message": "bye"},
     )
 )
+register(Route("warmline:chat_raise", method="POST", objects=_conversation, secrets=_secrets))

@@ -191,12 +191,24 @@ def self_request(request: HttpRequest, link: ParticipantAccessLink) -> HttpRespo
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.match_request_create(
+            made = services.match_request_create(
                 acting_user=None, participant=participant, made_by=MadeBy.PERSON, **form.service_kwargs()
             )
         except ValidationError as exc:
             form.add_service_errors(exc)
         else:
+            if made.screening_tier == "urgent":
+                from alongside.warmline.chat import crisis_options
+
+                options = "; ".join(o["label"] for o in crisis_options(participant.organisation))
+                messages.warning(
+                    request,
+                    _(
+                        "What you wrote sounds like you may be in danger right now. We are not a crisis service and "
+                        "may not see it straight away; please reach out now: %(options)s"
+                    )
+                    % {"options": options},
+                )
             messages.success(
                 request,
                 _("Thank you. Here are peer supporters who could walk alongside you. Take your time choosing."),

@@ -18,7 +18,7 @@ from alongside.core.tenancy import tenant_scope
 from alongside.safety.models import Escalation
 from alongside.warmline import chat, screening
 from alongside.warmline.models import Conversation, ConversationState, ConversationTransfer, Message
-from tests.warmline.chat.helpers import FLAG_WORD, fresh, make_line, start
+from tests.warmline.chat.helpers import CHECKIN_WORD, FLAG_WORD, fresh, make_line, start
 
 pytestmark = pytest.mark.django_db
 
@@ -373,6 +373,45 @@ def test_flag_while_active_escalates_at_once(harbor: Any, line: Any) -> None:
     with scopes_disabled():
         assert Escalation.objects.count() == 1
         assert Message.objects.filter(conversation=conversation, event="crisis").count() == 2
+
+
+def test_check_in_prompts_the_peer_and_shows_the_person_nothing(
+    harbor: Any, line: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    sent: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(chat, "_after_commit", lambda group, event: sent.append((group, event)))
+    conversation = start(line).conversation
+    claim(harbor, conversation)
+    send(conversation, "visitor", "v1", f"some days {CHECKIN_WORD}")
+    checked = fresh(conversation)
+    assert checked.checkin_at is not None and checked.flagged_at is None and checked.flag_concepts == ["wish_to_die"]
+    with scopes_disabled():
+        assert not Message.objects.filter(conversation=conversation, event="crisis").exists()  # nothing shown
+        assert not Escalation.objects.exists()
+        assert AuditEvent.objects.filter(action="chat.checkin", object_id=str(conversation.pk)).count() == 1
+    events = [event for _group, event in sent if event["type"] == "chat.checkin"]
+    assert len(events) == 1 and events[0]["concepts"] == ["A wish to die or not be here"]
+    assert "Are you thinking about suicide" in events[0]["prompt"]
+    assert not any(event["type"] in ("chat.crisis", "supervisor.alert") for _group, event in sent)
+    # One click raises it: the urgent protocol, the escalation raised by the peer who raised it.
+    with tenant_scope(line.organisation):
+        raised = chat.chat_raise(acting_user=harbor.user("peer"), conversation=checked)
+    assert raised.flagged_at is not None
+    with scopes_disabled():
+        assert Message.objects.filter(conversation=conversation, event="crisis").count() == 1
+        assert Escalation.objects.get().raised_by == harbor.user("peer")
+    assert any(event["type"] == "supervisor.alert" and event["tier"] == "urgent" for _group, event in sent)
+
+
+def test_only_the_holder_or_a_supervisor_may_raise(harbor: Any, line: Any) -> None:
+    conversation = start(line).conversation
+    claim(harbor, conversation)
+    with tenant_scope(line.organisation), pytest.raises(ValidationError):
+        chat.chat_raise(acting_user=harbor.user("referrer"), conversation=fresh(conversation))
+    assert fresh(conversation).flagged_at is None
+    with tenant_scope(line.organisation):
+        chat.chat_raise(acting_user=harbor.user("supervisor"), conversation=fresh(conversation))
+    assert fresh(conversation).flagged_at is not None
 
 
 # --- Retention -------------------------------------------------------------------------------------
