@@ -9,7 +9,6 @@ to the session (valid until 7 days after it ends); nothing ties it to a person.
 from __future__ import annotations
 
 import logging
-
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta

@@ -17,7 +17,6 @@ the peer's profile first, so two coordinators can never fill the same last place
 from __future__ import annotations
 
 import logging
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
