@@ -1,5 +1,6 @@
 """The chat journey in Chromium with three browser contexts: a visitor starts a chat from the line's
-public page, a peer on shift claims it, messages go both ways over WebSockets, a crisis phrase shows
+public page, a peer on shift claims it, messages go both ways over WebSockets, a check-in phrase
+prompts the peer only (the board shows "Check in"), a crisis phrase shows
 the visitor the crisis options at once and the supervisor's board an alert (the supervisor joins the
 chat from it), the peer records what
 happened next on the safety concern and closes with a message, and the visitor leaves feedback.
@@ -47,6 +48,7 @@ from tests.conftest import Tenant
 pytestmark = pytest.mark.browser
 
 CRISIS_PHRASE = "I want to kill myself"
+CHECK_IN_PHRASE = "Some days I just want to die"
 
 
 class AsgiServer:
@@ -189,6 +191,16 @@ def test_visitor_peer_and_supervisor_chat_journey(
     visitor.get_by_label("Your message").press("Enter")
     expect(peer.get_by_text("Things with my family are hard.")).to_be_visible()
 
+    # --- 4a. A check-in: a calm prompt for the peer only; the board shows the tier. ---
+    visitor.get_by_label("Your message").fill(CHECK_IN_PHRASE)
+    visitor.get_by_label("Your message").press("Enter")
+    expect(peer.get_by_role("heading", name="Check in about safety")).to_be_visible()
+    expect(peer.locator("[data-chat-checkin]")).to_contain_text("Are you thinking about suicide")
+    expect(peer.locator("[data-chat-checkin]")).to_contain_text("A wish to die or not be here")
+    expect(supervisor.get_by_text("Check in", exact=True).first).to_be_visible()  # the board refreshed itself
+    expect(visitor.get_by_role("heading", name="Help is available right now")).to_be_hidden()
+    assert_accessible(peer)
+
     # --- 4. A crisis phrase: crisis options for the visitor at once, an alert on the board. ---
     visitor.get_by_label("Your message").fill(CRISIS_PHRASE)
     visitor.get_by_label("Your message").press("Enter")
@@ -201,6 +213,8 @@ def test_visitor_peer_and_supervisor_chat_journey(
     expect(alert.get_by_role("link", name=re.compile("Crisis signal in a chat"))).to_be_visible()
     expect(supervisor.get_by_role("heading", name="Crisis signals")).to_be_visible()
     expect(peer.get_by_role("heading", name="Crisis signal: follow the checklist")).to_be_visible()
+    expect(peer.get_by_role("heading", name="Check in about safety")).to_be_hidden()  # urgent now
+    expect(supervisor.get_by_text("Urgent", exact=True).first).to_be_visible()
     assert_accessible(supervisor)
 
     # The supervisor opens the chat from the alert: no words until they join; joining is announced.

@@ -145,3 +145,36 @@ def test_reach_out_intake_consent_and_first_contact(
     assert any(url.endswith("/static/alongside/css/app.css") for url in requested), requested
     elsewhere = [url for url in requested if not same_origin(url, live_server.url)]
     assert not elsewhere, f"requests left {live_server.url}: {elsewhere}"
+
+
+def test_an_urgent_message_on_the_reach_out_form(
+    make_context: Callable[..., BrowserContext], tenant: Tenant, live_server: Any
+) -> None:
+    """Crisis screening on the public form: the person sees the crisis options first, on a phone;
+    the coordinator finds them at the top of the intake queue, marked urgent."""
+    visitor = make_context(viewport={"width": 390, "height": 800}).new_page()
+    visitor.goto("/o/harbor/reach-out/")
+    visitor.get_by_label("Your first name").fill("Jo")
+    visitor.get_by_role("textbox", name="Phone").fill("555-0199")
+    visitor.get_by_label("Anything you’d like us to know").fill("I'm standing on the bridge right now")
+    visitor.get_by_role("button", name="Send").click()
+    expect(visitor).to_have_url(f"{live_server.url}/o/harbor/reach-out/thanks/")
+    urgent = visitor.get_by_role("alert").filter(
+        has=visitor.get_by_role("heading", name="Please reach out for help now")
+    )
+    expect(urgent).to_be_visible()
+    expect(urgent).to_contain_text("988")
+    expect(urgent).to_be_in_viewport()  # the first thing on a phone's screen
+    assert_accessible(visitor)
+    visitor.reload()
+    expect(visitor.get_by_role("heading", name="Please reach out for help now")).to_have_count(0)  # once
+
+    coordinator = tenant.user("coordinator")
+    staff = make_context().new_page()
+    sign_in(staff, coordinator, confirmed_device(coordinator), live_server, "harbor")
+    staff.goto("/app/harbor/intake/")
+    first = staff.get_by_role("row").nth(1)
+    expect(first).to_contain_text("Jo")
+    expect(first).to_contain_text("Urgent")
+    expect(first).to_contain_text("At a place of danger")
+    assert_accessible(staff)
