@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alongside.accounts.access import OrgContext, parse_uuid_or_404
@@ -35,15 +36,19 @@ from alongside.audit.services import record
 from alongside.core.services import apply_changes
 from alongside.core.tenancy import tenant_scope
 from alongside.warmline import screening
-from alongside.warmline.models import ScreeningLanguage, ScreeningRule, ScreeningTier, ScreeningWord
+from alongside.warmline.models import MarkKind, ScreeningLanguage, ScreeningMark, ScreeningRule, ScreeningTier, ScreeningWord
 from alongside.warmline.screening.rules import RuleSpec, Term
 
 __all__ = [
     "RULE_FIELDS",
     "LanguageRules",
+    "access_mark",
     "access_rule",
     "access_word",
     "concept_choices",
+    "mark_create",
+    "mark_resolve",
+    "marks_open",
     "organisation_additions",
     "rule_create",
     "rule_deactivate",
@@ -509,3 +514,111 @@ def organisation_additions(organisation: Organisation, language: str) -> tuple[d
             continue
         specs.append(RuleSpec(text=phrase, parts=parts, concept=concept, tier=tier, negatable=negatable))
     return words, specs
+
+
+# --- Marks: misses and wrong flags, learned from inside the organisation -------------------------
+
+
+def _may_mark_message(acting_user: User, message: Any) -> bool:
+    conversation = message.conversation
+    if conversation.peer_id == acting_user.pk:
+        return True
+    return has_permission(roles_for(acting_user, conversation.organisation_id), "warmline.supervise")
+
+
+def _may_mark_contact(acting_user: User, contact: Any) -> bool:
+    if contact.contact.peer_id == acting_user.pk:
+        return True
+    return has_permission(roles_for(acting_user, contact.organisation_id), "warmline.supervise")
+
+
+@transaction.atomic
+def mark_create(*, acting_user: User, kind: Any, message: Any = None, contact: Any = None) -> ScreeningMark:
+    """Mark a visitor's chat message, or a call record's notes: screening should have caught it
+    ("missed") or flagged it wrongly ("wrong"). The holder of the chat (or the record's peer) or a
+    supervisor. The same mark twice is one mark."""
+    if kind not in MarkKind.values:
+        raise ValidationError({"kind": _("Say whether screening missed it or flagged it wrongly.")})
+    if (message is None) == (contact is None):
+        raise ValidationError(_("Mark one message or one record."))
+    if message is not None:
+        if message.sender_kind != "visitor" or not _may_mark_message(acting_user, message):
+            raise ValidationError(_("Only the peer supporter holding the chat, or a supervisor, can mark its messages."))
+        organisation_id = message.organisation_id
+        target = {"message": message}
+    else:
+        if not _may_mark_contact(acting_user, contact):
+            raise ValidationError(_("Only the peer supporter who wrote the record, or a supervisor, can mark it."))
+        organisation_id = contact.organisation_id
+        target = {"contact": contact}
+    existing = ScreeningMark.objects.filter(
+        organisation=organisation_id, kind=kind, resolved_at__isnull=True, **target
+    ).first()
+    if existing is not None:
+        return existing
+    mark = ScreeningMark.objects.create(organisation_id=organisation_id, kind=kind, marked_by=acting_user, **target)
+    record(acting_user, "screening_mark.create", mark)
+    return mark
+
+
+@transaction.atomic
+def mark_resolve(*, acting_user: User, mark: ScreeningMark) -> ScreeningMark:
+    """An admin has acted on a mark (made a rule from it, or decided to leave the rules as they are)."""
+    _require_change(acting_user, mark.organisation)
+    mark = ScreeningMark.objects.select_for_update().get(pk=mark.pk, organisation=mark.organisation_id)
+    if mark.resolved_at is None:
+        mark.resolved_at, mark.resolved_by = timezone.now(), acting_user
+        mark.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
+        record(acting_user, "screening_mark.resolve", mark)
+    return mark
+
+
+def access_mark(org: OrgContext, mark_id: Any, *, write: bool = False) -> ScreeningMark:
+    org.require("warmline.screening_change" if write else "warmline.screening_view")
+    mark = ScreeningMark.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(mark_id)).first()
+    if mark is None:
+        raise Http404
+    return mark
+
+
+@dataclass(frozen=True)
+class MarkShown:
+    mark: ScreeningMark
+    text: str  # the message or the record's notes ("" once retention cleared them)
+    language: str
+    suggested_rule: str
+
+
+MARKS_SHOWN = 20
+
+
+def marks_open(org: OrgContext) -> list[MarkShown]:
+    """The open marks, newest first, with the words they are about. Those words are a transcript or
+    a record's notes (P3): shown only to people who may read transcripts (warmline.supervise), and
+    each one shown is audited as a read, like the transcript."""
+    marks = list(
+        ScreeningMark.objects.filter(organisation=org.organisation, resolved_at__isnull=True)
+        .select_related("message__conversation", "contact__contact", "marked_by")
+        .order_by("-created_at")[:MARKS_SHOWN]
+    )
+    may_read = org.can("warmline.supervise")
+    out = []
+    for mark in marks:
+        text, language = "", "en"
+        if may_read:
+            if mark.message is not None:
+                text, language = mark.message.body, mark.message.conversation.language
+            elif mark.contact is not None:
+                text = mark.contact.contact.notes
+            if text:
+                record(org.user, "screening_mark.view", mark)
+        out.append(MarkShown(mark, text, language if language in ScreeningLanguage.values else "en", _suggest(text)))
+    return out
+
+
+def _suggest(text: str) -> str:
+    """A starting rule from a marked message: its first words, plain (the admin edits it)."""
+    from alongside.warmline.screening.text import fold
+
+    words = [w for w in fold(text).replace("'", "").split() if w.isalpha()][: screening.rules.MAX_PARTS - 2]
+    return " ".join(words)

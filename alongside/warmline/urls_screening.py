@@ -16,5 +16,7 @@ urlpatterns: list[URLPattern] = [
     path(screening + "<uuid:rule_id>/edit/", views.rule_edit, name="screening_rule_edit"),
     path(screening + "<uuid:rule_id>/deactivate/", views.rule_deactivate, name="screening_rule_deactivate"),
     path(screening + "words/new/", views.word_create, name="screening_word_create"),
+    path(screening + "marks/new/", views.mark_create, name="screening_mark_create"),
+    path(screening + "marks/<uuid:mark_id>/resolve/", views.mark_resolve, name="screening_mark_resolve"),
     path(screening + "words/<uuid:word_id>/edit/", views.word_edit, name="screening_word_edit"),
 ]

@@ -88,3 +88,43 @@ register(Route("warmline:screening_word_create", secrets=_secrets))
 register(Route("warmline:screening_word_create", method="POST", secrets=_secrets, data=_word_data))
 register(Route("warmline:screening_word_edit", objects=_word, secrets=_secrets))
 register(Route("warmline:screening_word_edit", method="POST", objects=_word, secrets=_secrets, data=_word_data))
+
+
+def tenant_mark(t: Any) -> Any:
+    """A mark on a visitor message of the tenant's matrix chat."""
+    from alongside.warmline.models import Message, ScreeningMark
+    from tests.warmline.routes_chat import tenant_conversation
+
+    with scopes_disabled():
+        existing = ScreeningMark.objects.filter(organisation=t.organisation).first()
+        if existing is not None:
+            return existing
+        conversation = tenant_conversation(t)
+        message = Message.objects.create(
+            organisation=t.organisation,
+            conversation=conversation,
+            seq=99,
+            sender_kind="visitor",
+            client_id="matrix-mark",
+            body=MARKED,
+            created_at=conversation.queued_at,
+        )
+        return ScreeningMark.objects.create(
+            organisation=t.organisation, kind="missed", message=message, marked_by=t.user("supervisor")
+        )
+
+
+MARKED = "Matrix marked words that must stay with their own organisation"
+
+
+def _mark(t: Any) -> dict[str, str]:
+    return {"mark_id": str(tenant_mark(t).pk)}
+
+
+def _mark_data(t: Any) -> dict[str, Any]:
+    mark = tenant_mark(t)
+    return {"target": "message", "id": str(mark.message_id), "kind": "missed", "next": "/app/"}
+
+
+register(Route("warmline:screening_mark_create", method="POST", secrets=lambda t: [MARKED], data=_mark_data))
+register(Route("warmline:screening_mark_resolve", method="POST", objects=_mark, secrets=lambda t: [MARKED]))

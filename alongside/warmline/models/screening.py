@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from alongside.accounts.models import Organisation
 from alongside.core.tenancy import TimestampedModel, tenant_manager
 
-__all__ = ["ScreeningLanguage", "ScreeningRule", "ScreeningTier", "ScreeningWord"]
+__all__ = ["MarkKind", "ScreeningLanguage", "ScreeningMark", "ScreeningRule", "ScreeningTier", "ScreeningWord"]
 
 
 class ScreeningLanguage(models.TextChoices):
@@ -100,3 +100,43 @@ class ScreeningWord(TimestampedModel):
 
     def __str__(self) -> str:
         return self.term
+
+
+class MarkKind(models.TextChoices):
+    MISSED = "missed", _("Screening should have caught this")
+    WRONG = "wrong", _("Flagged wrongly")
+
+
+class ScreeningMark(TimestampedModel):
+    """A peer's or supervisor's mark on a chat message or a call record: screening should have
+    caught it, or flagged it wrongly. Admins see the marks beside the rules (the words are read
+    from the message or record itself, with the same access and audit as the transcript: nothing
+    is copied here) and can turn one into a rule. Nothing leaves the organisation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("mark"), max_length=10, choices=MarkKind.choices)
+    message = models.ForeignKey("warmline.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(
+        "warmline.LineContact", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects: ClassVar[models.Manager[ScreeningMark]] = tenant_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(message__isnull=False, contact__isnull=True)
+                | models.Q(message__isnull=True, contact__isnull=False),
+                name="warmline_screeningmark_one_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"screening mark {self.pk}"

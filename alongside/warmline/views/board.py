@@ -240,6 +240,7 @@ def board_conversation(request: HttpRequest, org: OrgContext, conversation_id: A
         "can_join": conversation.state == ConversationState.ACTIVE and not joined,
         "can_write": joined and conversation.state == ConversationState.ACTIVE,
         "transcript": chat.messages_after(conversation, 0) if joined else [],
+        "mark_url": reverse("warmline:screening_mark_create", args=[org.organisation.slug]),
         "client_id": uuid.uuid4().hex,
     }
     return render(request, "warmline/board/conversation.html", context)

@@ -419,6 +419,7 @@ def chat_peer(request: HttpRequest, org: OrgContext, conversation_id: Any) -> Ht
         "concepts": chat.concept_labels(conversation.flag_concepts),
         "checkin_prompt": _(chat.CHECKIN_PROMPT),
         "can_raise": conversation.flagged_at is None and conversation.state in chat.OPEN_STATES,
+        "mark_url": reverse("warmline:screening_mark_create", args=[org.organisation.slug]),
         "client_id": uuid.uuid4().hex,
     }
     return render(request, "warmline/chat/peer.html", context)

@@ -11,14 +11,17 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from alongside.accounts.access import OrgContext, org_view
+from alongside.accounts.access import OrgContext, org_view, parse_uuid_or_404
 from alongside.core.forms import add_service_errors
-from alongside.warmline import screening, screening_rules
+from alongside.warmline import chat, screening, screening_rules
 from alongside.warmline.forms_screening import ResetForm, RuleForm, TryForm, WordEditForm, WordForm
 from alongside.warmline.models import ScreeningLanguage, ScreeningRule
 
@@ -40,6 +43,7 @@ def _page(
             for hit in (verdict.hits if verdict else ())
         ],
         "can_change": org.can("warmline.screening_change"),
+        "marks": screening_rules.marks_open(org),
     }
     return render(request, "warmline/screening/list.html", context, status=status)
 
@@ -68,6 +72,11 @@ def try_message(request: HttpRequest, org: OrgContext) -> HttpResponse:
 def rule_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
     language = request.GET.get("language")
     initial = {"language": language if language in ScreeningLanguage.values else "en", "negatable": True}
+    # "Make a rule from it" (a marked message): the form comes filled in, to edit before saving.
+    for name in ("phrase", "concept", "tier"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name][:200]
+    mark = screening_rules.access_mark(org, request.GET["mark"], write=True) if request.GET.get("mark") else None
     form = RuleForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if form.is_valid():
@@ -83,6 +92,8 @@ def rule_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if mark is not None:
+                    screening_rules.mark_resolve(acting_user=org.user, mark=mark)
                 messages.success(request, _("The rule was added. Try a message to see it work."))
                 return _list(org)
         return render(request, "warmline/screening/form.html", {"org": org, "form": form, "rule": None}, status=400)
@@ -198,3 +209,43 @@ def word_edit(request: HttpRequest, org: OrgContext, word_id: Any) -> HttpRespon
             request, "warmline/screening/word_form.html", {"org": org, "form": form, "word": word}, status=400
         )
     return render(request, "warmline/screening/word_form.html", {"org": org, "form": form, "word": word})
+
+
+@org_view("warmline.answer")
+@require_POST
+def mark_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
+    """A peer or supervisor marks a chat message or a call record: screening missed it, or flagged
+    it wrongly. Back to the page they came from."""
+    from alongside.warmline import contacts
+    from alongside.warmline.models import Message
+
+    target, target_id, kind = request.POST.get("target"), request.POST.get("id"), request.POST.get("kind")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/app/"):
+        back = reverse("warmline:screening_rules", args=[org.organisation.slug])
+    try:
+        if target == "message":
+            message = Message.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(target_id)).first()
+            if message is None:
+                raise Http404
+            chat.access_conversation(org, message.conversation_id)  # the same 404 as a missing one
+            screening_rules.mark_create(acting_user=org.user, kind=kind, message=message)
+        elif target == "contact":
+            contact = contacts.access_contact(org, target_id)
+            screening_rules.mark_create(acting_user=org.user, kind=kind, contact=contact)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(str(m) for m in exc.messages))
+    else:
+        messages.success(request, _("Thank you: an admin will see your mark beside the screening rules."))
+    return redirect(back)
+
+
+@org_view("warmline.screening_change")
+@require_POST
+def mark_resolve(request: HttpRequest, org: OrgContext, mark_id: Any) -> HttpResponse:
+    mark = screening_rules.access_mark(org, mark_id, write=True)
+    screening_rules.mark_resolve(acting_user=org.user, mark=mark)
+    messages.success(request, _("The mark is set aside; the rules stay as they are."))
+    return _list(org)
