@@ -36,7 +36,14 @@ from alongside.audit.services import record
 from alongside.core.services import apply_changes
 from alongside.core.tenancy import tenant_scope
 from alongside.warmline import screening
-from alongside.warmline.models import MarkKind, ScreeningLanguage, ScreeningMark, ScreeningRule, ScreeningTier, ScreeningWord
+from alongside.warmline.models import (
+    MarkKind,
+    ScreeningLanguage,
+    ScreeningMark,
+    ScreeningRule,
+    ScreeningTier,
+    ScreeningWord,
+)
 from alongside.warmline.screening.rules import RuleSpec, Term
 
 __all__ = [
@@ -543,7 +550,9 @@ def mark_create(*, acting_user: User, kind: Any, message: Any = None, contact: A
         raise ValidationError(_("Mark one message or one record."))
     if message is not None:
         if message.sender_kind != "visitor" or not _may_mark_message(acting_user, message):
-            raise ValidationError(_("Only the peer supporter holding the chat, or a supervisor, can mark its messages."))
+            raise ValidationError(
+                _("Only the peer supporter holding the chat, or a supervisor, can mark its messages.")
+            )
         organisation_id = message.organisation_id
         target = {"message": message}
     else:
