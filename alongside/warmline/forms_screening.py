@@ -127,6 +127,28 @@ class WordEditForm(forms.Form):
     is_active = forms.BooleanField(label=_("In use"), required=False)
 
 
+class ExampleForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"), choices=ScreeningLanguage.choices, error_messages=_language_errors
+    )
+    text = forms.CharField(
+        label=_("Example message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text=_("Write it as people write to you. Please do not paste a real person's message. Kept encrypted."),
+        error_messages={
+            "required": _("Write the example message."),
+            "max_length": _("Keep this to %(limit_value)d characters or fewer."),
+        },
+    )
+    should_flag = forms.ChoiceField(
+        label=_("Should screening flag it?"),
+        choices=[("yes", _("Yes: it is about someone's safety")), ("no", _("No: it is an everyday message"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Say whether screening should flag it."), "invalid_choice": _("Choose yes or no.")},
+    )
+
+
 class ResetForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language"),

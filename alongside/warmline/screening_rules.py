@@ -38,6 +38,7 @@ from alongside.core.tenancy import tenant_scope
 from alongside.warmline import screening
 from alongside.warmline.models import (
     MarkKind,
+    ScreeningExample,
     ScreeningLanguage,
     ScreeningMark,
     ScreeningRule,
@@ -49,16 +50,22 @@ from alongside.warmline.screening.rules import RuleSpec, Term
 __all__ = [
     "RULE_FIELDS",
     "LanguageRules",
+    "access_example",
     "access_mark",
     "access_rule",
     "access_word",
     "concept_choices",
+    "example_add",
+    "example_deactivate",
+    "examples_screened",
     "mark_create",
     "mark_resolve",
     "marks_open",
     "organisation_additions",
+    "preview_change",
     "rule_create",
     "rule_deactivate",
+    "rule_error",
     "rule_update",
     "rules_by_language",
     "rules_reset_to_defaults",
@@ -149,6 +156,11 @@ def _boolean(errors: dict[str, str], name: str, value: Any, message: str) -> boo
         errors[name] = message
         return False
     return value
+
+
+def rule_error(exc: screening.RuleSyntaxError) -> str:
+    """A rule that cannot be read, in words for the person who wrote it."""
+    return str(_RULE_ERRORS[exc.code](exc.detail))
 
 
 def _parse(errors: dict[str, str], language: str, phrase: str) -> tuple[Any, ...]:
@@ -631,3 +643,134 @@ def _suggest(text: str) -> str:
 
     words = [w for w in fold(text).replace("'", "").split() if w.isalpha()][: screening.rules.MAX_PARTS - 2]
     return " ".join(words)
+
+
+# --- Example messages: try a change before saving it ---------------------------------------------
+
+EXAMPLE_MAX_LENGTH = 2000
+EXAMPLES_MAX = 200
+
+
+@transaction.atomic
+def example_add(
+    *, acting_user: User, organisation: Organisation, language: Any, text: Any, should_flag: Any
+) -> ScreeningExample:
+    """Keep an example message (admins): rule changes can be tried on the organisation's examples."""
+    _require_change(acting_user, organisation)
+    errors: dict[str, str] = {}
+    if language not in ScreeningLanguage.values:
+        errors["language"] = _("Choose English or Spanish.")
+    if not isinstance(text, str) or not text.strip():
+        errors["text"] = _("Write the example message.")
+    elif len(text) > EXAMPLE_MAX_LENGTH:
+        errors["text"] = _("Keep this to %(n)d characters or fewer.") % {"n": EXAMPLE_MAX_LENGTH}
+    if not isinstance(should_flag, bool):
+        errors["should_flag"] = _("Say whether screening should flag it: yes or no.")
+    with tenant_scope(organisation):
+        _lock(organisation)
+        if ScreeningExample.objects.filter(organisation=organisation, is_active=True).count() >= EXAMPLES_MAX:
+            errors["text"] = _("You keep %(n)d examples already: stop using one first.") % {"n": EXAMPLES_MAX}
+        if errors:
+            raise ValidationError(errors)
+        example = ScreeningExample.objects.create(
+            organisation=organisation,
+            language=language,
+            text=text.strip(),
+            should_flag=should_flag,
+            created_by=acting_user,
+        )
+        record(acting_user, "screening_example.create", example)
+    return example
+
+
+@transaction.atomic
+def example_deactivate(*, acting_user: User, example: ScreeningExample) -> ScreeningExample:
+    _require_change(acting_user, example.organisation)
+    example = ScreeningExample.objects.select_for_update().get(pk=example.pk, organisation=example.organisation_id)
+    if example.is_active:
+        example.is_active = False
+        example.save(update_fields=["is_active", "updated_at"])
+        record(acting_user, "screening_example.deactivate", example)
+    return example
+
+
+def access_example(org: OrgContext, example_id: Any, *, write: bool = False) -> ScreeningExample:
+    org.require("warmline.screening_change" if write else "warmline.screening_view")
+    example = ScreeningExample.objects.filter(organisation=org.organisation, pk=parse_uuid_or_404(example_id)).first()
+    if example is None:
+        raise Http404
+    return example
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    example: ScreeningExample
+    tier: str
+    concepts: list[str]
+
+    @property
+    def as_expected(self) -> bool:
+        return bool(self.tier) == self.example.should_flag
+
+
+def examples_screened(org: OrgContext) -> list[ExampleResult]:
+    """The organisation's examples with what its rules do with each now (each read audited once)."""
+    examples = list(ScreeningExample.objects.filter(organisation=org.organisation, is_active=True))
+    if examples:
+        record(
+            org.user,
+            "screening_examples.view",
+            organisation=org.organisation,
+            object_type="warmline.screeningexample",
+            object_id=str(len(examples)),
+        )
+    out = []
+    for example in examples:
+        verdict = screening.screen(example.text, organisation=org.organisation, language=example.language)
+        out.append(ExampleResult(example, verdict.tier, list(verdict.concepts)))
+    return out
+
+
+@dataclass(frozen=True)
+class Preview:
+    newly_flagged: list[ExampleResult]
+    no_longer_flagged: list[ExampleResult]
+    tier_changed: list[tuple[ExampleResult, str]]  # (now, tier it would get)
+    tried: int
+
+
+def preview_change(
+    org: OrgContext,
+    *,
+    language: str,
+    rule: RuleSpec | None = None,
+    replacing: Any = None,
+    word: tuple[str, Term] | None = None,
+) -> Preview:
+    """What a rule or word not yet saved would change on the organisation's examples of
+    ``language``: examples that would newly flag, stop flagging, or change tier. Nothing is saved."""
+    words, rules = organisation_additions(org.organisation, language)
+    if replacing is not None:
+        current = (
+            ScreeningRule.objects.filter(organisation=org.organisation, pk=replacing)
+            .values_list("phrase", flat=True)
+            .first()
+        )
+        rules = [r for r in rules if r.text != current]
+    if rule is not None:
+        rules = [*rules, rule]
+    if word is not None:
+        words = {**words, word[0]: [*words.get(word[0], []), word[1]]}
+    proposed = screening.compile_language(language, extra_words=words, extra_rules=rules)
+    newly, stopped, changed = [], [], []
+    results = [r for r in examples_screened(org) if r.example.language == language]
+    for result in results:
+        hits = proposed.screen(result.example.text)
+        verdict = screening.verdict_of(hits)
+        if verdict.flag and not result.tier:
+            newly.append(result)
+        elif result.tier and not verdict.flag:
+            stopped.append(result)
+        elif verdict.tier != result.tier:
+            changed.append((result, verdict.tier))
+    return Preview(newly, stopped, changed, len(results))

@@ -17,6 +17,12 @@ urlpatterns: list[URLPattern] = [
     path(screening + "<uuid:rule_id>/deactivate/", views.rule_deactivate, name="screening_rule_deactivate"),
     path(screening + "words/new/", views.word_create, name="screening_word_create"),
     path(screening + "marks/new/", views.mark_create, name="screening_mark_create"),
+    path(screening + "examples/new/", views.example_create, name="screening_example_create"),
+    path(
+        screening + "examples/<uuid:example_id>/deactivate/",
+        views.example_deactivate,
+        name="screening_example_deactivate",
+    ),
     path(screening + "marks/<uuid:mark_id>/resolve/", views.mark_resolve, name="screening_mark_resolve"),
     path(screening + "words/<uuid:word_id>/edit/", views.word_edit, name="screening_word_edit"),
 ]

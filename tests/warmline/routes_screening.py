@@ -128,3 +128,38 @@ def _mark_data(t: Any) -> dict[str, Any]:
 
 register(Route("warmline:screening_mark_create", method="POST", secrets=lambda t: [MARKED], data=_mark_data))
 register(Route("warmline:screening_mark_resolve", method="POST", objects=_mark, secrets=lambda t: [MARKED]))
+
+
+EXAMPLE = "Matrix example that must stay with its own organisation"
+
+
+def tenant_example(t: Any) -> Any:
+    from alongside.warmline.models import ScreeningExample
+    from alongside.warmline.screening_rules import example_add
+
+    with scopes_disabled():
+        existing = ScreeningExample.objects.filter(organisation=t.organisation).first()
+    if existing is not None:
+        return existing
+    return example_add(
+        acting_user=t.user("admin"), organisation=t.organisation, language="en", text=EXAMPLE, should_flag=True
+    )
+
+
+register(Route("warmline:screening_example_create", secrets=lambda t: [EXAMPLE] if tenant_example(t) else []))
+register(
+    Route(
+        "warmline:screening_example_create",
+        method="POST",
+        secrets=lambda t: [EXAMPLE] if tenant_example(t) else [],
+        data=lambda t: {"language": "en", "text": "injected example", "should_flag": "yes"},
+    )
+)
+register(
+    Route(
+        "warmline:screening_example_deactivate",
+        method="POST",
+        objects=lambda t: {"example_id": str(tenant_example(t).pk)},
+        secrets=lambda t: [EXAMPLE],
+    )
+)

@@ -14,9 +14,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from alongside.accounts.models import Organisation
+from alongside.core.crypto import EncryptedTextField
 from alongside.core.tenancy import TimestampedModel, tenant_manager
 
-__all__ = ["MarkKind", "ScreeningLanguage", "ScreeningMark", "ScreeningRule", "ScreeningTier", "ScreeningWord"]
+__all__ = [
+    "MarkKind",
+    "ScreeningExample",
+    "ScreeningLanguage",
+    "ScreeningMark",
+    "ScreeningRule",
+    "ScreeningTier",
+    "ScreeningWord",
+]
 
 
 class ScreeningLanguage(models.TextChoices):
@@ -140,3 +149,27 @@ class ScreeningMark(TimestampedModel):
 
     def __str__(self) -> str:
         return f"screening mark {self.pk}"
+
+
+class ScreeningExample(TimestampedModel):
+    """A message the organisation keeps to try rule changes on before saving them: what it should
+    do (flag or not). Written by admins; kept encrypted all the same, in case a real person's words
+    were pasted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(_("language"), max_length=2, choices=ScreeningLanguage.choices)
+    text = EncryptedTextField(_("example message"))
+    should_flag = models.BooleanField(_("screening should flag it"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects: ClassVar[models.Manager[ScreeningExample]] = tenant_manager()
+
+    class Meta:
+        ordering = ["language", "created_at"]
+
+    def __str__(self) -> str:
+        return f"screening example {self.pk}"

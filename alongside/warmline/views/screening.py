@@ -21,7 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from alongside.accounts.access import OrgContext, org_view, parse_uuid_or_404
 from alongside.core.forms import add_service_errors
 from alongside.warmline import chat, screening, screening_rules
-from alongside.warmline.forms_screening import ResetForm, RuleForm, TryForm, WordEditForm, WordForm
+from alongside.warmline.forms_screening import ExampleForm, ResetForm, RuleForm, TryForm, WordEditForm, WordForm
+from alongside.warmline.screening.rules import RuleSpec
 from alongside.warmline.models import ScreeningLanguage, ScreeningRule
 
 
@@ -43,6 +44,7 @@ def _page(
         ],
         "can_change": org.can("warmline.screening_change"),
         "marks": screening_rules.marks_open(org),
+        "examples": screening_rules.examples_screened(org),
     }
     return render(request, "warmline/screening/list.html", context, status=status)
 
@@ -77,6 +79,10 @@ def rule_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
             initial[name] = request.GET[name][:200]
     mark = screening_rules.access_mark(org, request.GET["mark"], write=True) if request.GET.get("mark") else None
     form = RuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and "preview" in request.POST:
+        preview = _rule_preview(org, form, form.cleaned_data["language"]) if form.is_valid() else None
+        context = {"org": org, "form": form, "rule": None, "preview": preview}
+        return render(request, "warmline/screening/form.html", context, status=200 if preview else 400)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -99,6 +105,23 @@ def rule_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
     return render(request, "warmline/screening/form.html", {"org": org, "form": form, "rule": None})
 
 
+def _rule_preview(
+    org: OrgContext, form: RuleForm, language: str, *, replacing: Any = None
+) -> screening_rules.Preview | None:
+    """"Try it on our examples": what the rule in the form would change, or None (and the error on
+    the form) when it cannot be read. Nothing is saved."""
+    data = form.cleaned_data
+    try:
+        parts = screening.parse_rule(data["phrase"].lower(), set_names=set(screening.builtin(language).sets))
+    except screening.RuleSyntaxError as exc:
+        form.add_error("phrase", screening_rules.rule_error(exc))
+        return None
+    spec = RuleSpec(
+        text=data["phrase"].lower(), parts=parts, concept=data["concept"], tier=data["tier"], negatable=data["negatable"]
+    )
+    return screening_rules.preview_change(org, language=language, rule=spec, replacing=replacing)
+
+
 def _initial(rule: ScreeningRule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in screening_rules.RULE_FIELDS}
 
@@ -108,6 +131,10 @@ def _initial(rule: ScreeningRule) -> dict[str, Any]:
 def rule_edit(request: HttpRequest, org: OrgContext, rule_id: Any) -> HttpResponse:
     rule = screening_rules.access_rule(org, rule_id, write=True)
     form = RuleForm(request.POST or None, initial=_initial(rule), editing=True)
+    if request.method == "POST" and "preview" in request.POST:
+        preview = _rule_preview(org, form, rule.language, replacing=rule.pk) if form.is_valid() else None
+        context = {"org": org, "form": form, "rule": rule, "preview": preview}
+        return render(request, "warmline/screening/form.html", context, status=200 if preview else 400)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -247,4 +274,40 @@ def mark_resolve(request: HttpRequest, org: OrgContext, mark_id: Any) -> HttpRes
     mark = screening_rules.access_mark(org, mark_id, write=True)
     screening_rules.mark_resolve(acting_user=org.user, mark=mark)
     messages.success(request, _("The mark is set aside; the rules stay as they are."))
+    return _list(org)
+
+
+@org_view("warmline.screening_change")
+@require_http_methods(["GET", "POST"])
+def example_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
+    language = request.GET.get("language")
+    form = ExampleForm(
+        request.POST or None,
+        initial={"language": language if language in ScreeningLanguage.values else "en", "should_flag": "yes"},
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                screening_rules.example_add(
+                    acting_user=org.user,
+                    organisation=org.organisation,
+                    language=form.cleaned_data["language"],
+                    text=form.cleaned_data["text"],
+                    should_flag=form.cleaned_data["should_flag"] == "yes",
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The example is kept. Rule changes can now be tried on it."))
+                return _list(org)
+        return render(request, "warmline/screening/example_form.html", {"org": org, "form": form}, status=400)
+    return render(request, "warmline/screening/example_form.html", {"org": org, "form": form})
+
+
+@org_view("warmline.screening_change")
+@require_POST
+def example_deactivate(request: HttpRequest, org: OrgContext, example_id: Any) -> HttpResponse:
+    example = screening_rules.access_example(org, example_id, write=True)
+    screening_rules.example_deactivate(acting_user=org.user, example=example)
+    messages.success(request, _("The example is no longer used."))
     return _list(org)

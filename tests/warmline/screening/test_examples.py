@@ -1,0 +1,82 @@
+"""Example messages: an admin keeps examples (encrypted, audited), sees what the rules do with
+each now, and tries a rule change on them before saving: newly flagged, no longer flagged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from alongside.audit.models import AuditEvent
+from alongside.warmline.models import ScreeningExample, ScreeningRule
+from alongside.warmline.screening_rules import example_add, rule_create
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, t: Any, *args: Any) -> str:
+    return reverse(f"warmline:{name}", args=[t.organisation.slug, *args])
+
+
+def keep(t: Any, text: str, should_flag: bool, language: str = "en") -> ScreeningExample:
+    return example_add(
+        acting_user=t.user("admin"), organisation=t.organisation, language=language, text=text, should_flag=should_flag
+    )
+
+
+def test_keep_examples_and_see_what_the_rules_do(harbor: Any, login_as: Any) -> None:
+    client = login_as(harbor.user("admin"))
+    done = client.post(
+        url("screening_example_create", harbor),
+        {"language": "en", "text": "the purple elephants are back", "should_flag": "yes"},
+    )
+    assert done.status_code == 302
+    bad = client.post(url("screening_example_create", harbor), {"language": "en", "text": "  ", "should_flag": "yes"})
+    assert bad.status_code == 400 and "Write the example message." in bad.content.decode()
+    bad = client.post(url("screening_example_create", harbor), {"language": "xx", "text": "hi", "should_flag": "maybe"})
+    assert bad.status_code == 400 and "Choose yes or no." in bad.content.decode()
+    with scopes_disabled():
+        example = ScreeningExample.objects.get()
+        assert AuditEvent.objects.filter(action="screening_example.create", object_id=str(example.pk)).exists()
+    page = client.get(url("screening_rules", harbor)).content.decode()
+    assert "the purple elephants are back" in page and "Not as expected" in page  # no rule flags it
+    for role in ("coordinator", "supervisor"):
+        assert login_as(harbor.user(role)).get(url("screening_example_create", harbor)).status_code == 403
+    client.post(url("screening_example_deactivate", harbor, example.pk))
+    assert "the purple elephants are back" not in client.get(url("screening_rules", harbor)).content.decode()
+
+
+def test_try_a_rule_change_on_the_examples_before_saving(harbor: Any, login_as: Any) -> None:
+    keep(harbor, "the purple elephants are coming for me", True)
+    keep(harbor, "we saw purple elephants at the parade", False)
+    keep(harbor, "I'm going to kill myself", True)
+    client = login_as(harbor.user("admin"))
+    data = {
+        "language": "en",
+        "phrase": "purple elephants",
+        "concept": "own",
+        "tier": "check_in",
+        "negatable": "on",
+    }
+    page = client.post(url("screening_rule_create", harbor), {**data, "preview": "1"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Would newly flag" in text
+    assert "the purple elephants are coming for me" in text and "we saw purple elephants at the parade" in text
+    assert "you said it should not flag" in text and "Nothing was saved." in text
+    with scopes_disabled():
+        assert not ScreeningRule.objects.exists()
+    unreadable = client.post(url("screening_rule_create", harbor), {**data, "phrase": "@nosuch die", "preview": "1"})
+    assert unreadable.status_code == 400 and "no word set called" in unreadable.content.decode()
+    # Editing a rule: the preview compares with the rule as it is now.
+    rule = rule_create(
+        acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase="purple elephants"
+    )
+    edit = client.post(
+        url("screening_rule_edit", harbor, rule.pk),
+        {"phrase": "green elephants", "concept": "own", "tier": "urgent", "is_active": "on", "preview": "1"},
+    ).content.decode()
+    assert "Would stop flagging" in edit and "the purple elephants are coming for me" in edit
+    with scopes_disabled():
+        assert ScreeningRule.objects.get().phrase == "purple elephants"  # nothing saved
