@@ -145,7 +145,10 @@ class ExampleForm(forms.Form):
         label=_("Should screening flag it?"),
         choices=[("yes", _("Yes: it is about someone's safety")), ("no", _("No: it is an everyday message"))],
         widget=forms.RadioSelect,
-        error_messages={"required": _("Say whether screening should flag it."), "invalid_choice": _("Choose yes or no.")},
+        error_messages={
+            "required": _("Say whether screening should flag it."),
+            "invalid_choice": _("Choose yes or no."),
+        },
     )
 
 

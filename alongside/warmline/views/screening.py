@@ -22,8 +22,8 @@ from alongside.accounts.access import OrgContext, org_view, parse_uuid_or_404
 from alongside.core.forms import add_service_errors
 from alongside.warmline import chat, screening, screening_rules
 from alongside.warmline.forms_screening import ExampleForm, ResetForm, RuleForm, TryForm, WordEditForm, WordForm
-from alongside.warmline.screening.rules import RuleSpec
 from alongside.warmline.models import ScreeningLanguage, ScreeningRule
+from alongside.warmline.screening.rules import RuleSpec
 
 
 def _list(org: OrgContext) -> HttpResponse:
@@ -108,7 +108,7 @@ def rule_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
 def _rule_preview(
     org: OrgContext, form: RuleForm, language: str, *, replacing: Any = None
 ) -> screening_rules.Preview | None:
-    """"Try it on our examples": what the rule in the form would change, or None (and the error on
+    """ "Try it on our examples": what the rule in the form would change, or None (and the error on
     the form) when it cannot be read. Nothing is saved."""
     data = form.cleaned_data
     try:
@@ -117,7 +117,11 @@ def _rule_preview(
         form.add_error("phrase", screening_rules.rule_error(exc))
         return None
     spec = RuleSpec(
-        text=data["phrase"].lower(), parts=parts, concept=data["concept"], tier=data["tier"], negatable=data["negatable"]
+        text=data["phrase"].lower(),
+        parts=parts,
+        concept=data["concept"],
+        tier=data["tier"],
+        negatable=data["negatable"],
     )
     return screening_rules.preview_change(org, language=language, rule=spec, replacing=replacing)
 
