@@ -10,8 +10,8 @@ read as a vocabulary word, in this order, stopping at the first that fits:
 4. for Spanish, spelled as it sounds ("pastiyas", "kemé", "boy a");
 5. with a star for a censored letter ("k*ll", "s*icide"), when only one word fits;
 6. a misspelling within one edit (a letter missing, extra, changed, or two swapped; the
-   ``rapidfuzz`` package) of a vocabulary word of six letters or more, when the typed word is at
-   least six letters long and is not itself a common word of English or Spanish (the
+   ``rapidfuzz`` package) of a vocabulary word of five letters or more, when the typed word is at
+   least five letters long and is not itself a common word of English or Spanish (the
    ``pyspellchecker`` word lists): "sucidal", "myslef", "overdoes" count, "battle" does not read
    as "bottle".
 
@@ -31,7 +31,7 @@ from rapidfuzz.distance import OSA
 
 __all__ = ["FUZZY_MIN", "Lexicon", "frequencies", "stem", "squeeze"]
 
-FUZZY_MIN = 6
+FUZZY_MIN = 5
 # A word at least this frequent in pyspellchecker's lists is a real word, never read as a typo.
 KNOWN_FREQUENCY = 100
 MEMO_MAX = 50_000
