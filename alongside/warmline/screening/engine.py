@@ -1,9 +1,10 @@
 """Compiling a language's word sets and rules, and matching one message against them.
 
-A compiled language (``Compiled``) holds the lexicon, an index from each term's first word to the
-terms that start with it, and the rules grouped by the word set of their first part. Screening a
-message: read each word once (``Lexicon.read``), find where each word set occurs, then try only the
-rules whose every part occurred. Nothing here touches the database; nothing keeps the message.
+A compiled language (``Compiled``) holds the lexicon, a trie of every term word by word, and the
+rules filed under the least common of their word sets. Screening a message: read each word once
+(``Lexicon.read``), walk the trie from each word to find where terms end (``Occurrences`` works out
+a set's places only when a rule asks), then try only the rules whose every set occurred. Nothing
+here touches the database; nothing keeps the message.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from alongside.warmline.screening.lexicon import Lexicon, frequencies, stem
 from alongside.warmline.screening.rules import Part, RuleSpec, Term, Word
-from alongside.warmline.screening.text import Tokens, fold, tokens
+from alongside.warmline.screening.text import Tokens, tokens
 from alongside.warmline.screening.vocab import TIER_RANK, Tier
 
 __all__ = ["Compiled", "Hit", "LanguageData"]
@@ -394,10 +395,6 @@ class Compiled:
         if len(hits) > 1:
             hits.sort(key=lambda h: (-TIER_RANK[h.tier], h.start))
         return hits, toks.words
-
-    def marked(self, text: str) -> bool:
-        """Whether ``text`` holds a common word of this language (people mix languages)."""
-        return not self.data.markers.isdisjoint(_WORDS.findall(fold(text)))
 
     def marked_words(self, words: list[str]) -> bool:
         return not self.data.markers.isdisjoint(words)
