@@ -454,3 +454,11 @@ def test_the_public_org_page_lists_its_public_groups_and_the_home_page_links_the
     assert 'href="/directory/groups/harbor/tuesday-circle/"' in page
     assert "/directory/groups/harbor/quiet-circle/" not in page  # not listed publicly
     assert 'href="/directory/"' in client.get("/").content.decode()
+
+
+def test_staff_home_links_to_the_work_instead_of_promising_it(harbor: Any, login_as: Any) -> None:
+    coordinator = login_as(harbor.user("coordinator")).get("/app/harbor/").content.decode()
+    for path in ("/app/harbor/intake/", "/app/harbor/warmline/shifts/"):
+        assert f'href="{path}"' in coordinator, path
+    peer = login_as(harbor.user("peer")).get("/app/harbor/").content.decode()
+    assert 'href="/app/harbor/my-profile/"' in peer and "will appear here" not in peer + coordinator
