@@ -8,7 +8,6 @@ to the session (valid until 7 days after it ends); nothing ties it to a person.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,8 +39,6 @@ from alongside.safety.services import escalation_raise
 FEEDBACK_SALT = "alongside.groups.feedback"
 FEEDBACK_VALID_AFTER_SESSION = timedelta(days=7)
 NOTES_MAX = 4000
-
-logger = logging.getLogger(__name__)
 
 
 # --- Which session -------------------------------------------------------------------------------
@@ -216,15 +213,10 @@ def feedback_submit(*, session: Session, rating: int, felt_safe: bool | None, co
         errors["comment"] = _("Use at most 1000 characters.")
     if errors:
         raise ValidationError(errors)
-    tier, concepts = "", []
-    if comment:
-        from alongside.warmline import screening
+    from alongside.warmline import screening
 
-        try:
-            verdict = screening.screen(comment, organisation=session.organisation, language="auto")
-            tier, concepts = verdict.tier, list(verdict.concepts)
-        except Exception as exc:  # the feedback is kept whatever happens; never log the text
-            logger.error("session feedback: screening failed (%s)", type(exc).__name__)
+    verdict = screening.screen_door(comment, organisation=session.organisation, door="session feedback")
+    tier, concepts = verdict.tier, list(verdict.concepts)
     feedback = SessionFeedback.objects.create(
         organisation=session.organisation,
         session=session,

@@ -16,7 +16,6 @@ the peer's profile first, so two coordinators can never fill the same last place
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,8 +62,6 @@ from alongside.people.models import (
 
 NOTE_MAX = 2000
 MAX_TRAVEL_KM = 300
-
-logger = logging.getLogger(__name__)
 
 
 def _choices() -> dict[str, set[str]]:
@@ -346,14 +343,8 @@ def _screen_note(request: MatchRequest) -> None:
     an urgent one emails the coordinators and admins at once."""
     from alongside.warmline import screening
 
-    if not request.note.strip():
-        return
     organisation = request.organisation
-    try:
-        verdict = screening.screen(request.note, organisation=organisation, language="auto")
-    except Exception as exc:  # the request is kept whatever happens; never log the text
-        logger.error("match request %s: screening failed (%s)", request.pk, type(exc).__name__)
-        return
+    verdict = screening.screen_door(request.note, organisation=organisation, door=f"match request {request.pk}")
     if not verdict.flag:
         return
     request.screening_tier, request.screening_concepts = verdict.tier, list(verdict.concepts)

@@ -673,12 +673,7 @@ def self_referral_submit(
 
     if not email.strip() and not phone.strip():
         raise ValidationError({"email": _("Give us an email address or a phone number, so we can reach you.")})
-    verdict = screening.Verdict()
-    if message.strip():
-        try:
-            verdict = screening.screen(message, organisation=organisation, language="auto")
-        except Exception as exc:  # the enquiry is kept whatever happens; never log the text
-            logger.error("reach-out form: screening failed (%s)", type(exc).__name__)
+    verdict = screening.screen_door(message, organisation=organisation, door="reach-out form")
     participant = participant_create(
         acting_user=None,
         organisation=organisation,

@@ -469,11 +469,9 @@ def _checkin(conversation: Conversation, concepts: list[str], now: datetime) -> 
 
 
 def _screen(conversation: Conversation, text: str, now: datetime) -> None:
-    try:
-        verdict = screening.screen(text, organisation=conversation.organisation, language=conversation.language)
-    except Exception as exc:  # the message is kept whatever happens; never log the text
-        logger.error("chat %s: screening failed (%s)", conversation.pk, type(exc).__name__)
-        return
+    verdict = screening.screen_door(
+        text, organisation=conversation.organisation, door=f"chat {conversation.pk}", language=conversation.language
+    )
     if verdict.urgent:
         _flag(conversation, list(verdict.matched), list(verdict.concepts), now)
     elif verdict.flag:

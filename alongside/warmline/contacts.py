@@ -17,7 +17,6 @@ Other parts call:
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -85,8 +84,6 @@ DETAIL_FIELDS = (
     "follow_up_needed",
     "participant",
 )
-
-logger = logging.getLogger(__name__)
 
 
 # --- Helpers ---------------------------------------------------------------------------------
@@ -448,13 +445,7 @@ def _save_details(contact: LineContact, out: dict[str, Any]) -> bool:
 def _screen_notes(contact: LineContact, notes: str) -> tuple[str, list[str]]:
     from alongside.warmline import screening
 
-    if not notes.strip():
-        return "", []
-    try:
-        verdict = screening.screen(notes, organisation=contact.organisation, language="auto")
-    except Exception as exc:  # the record is kept whatever happens; never log the text
-        logger.error("contact %s: screening failed (%s)", contact.pk, type(exc).__name__)
-        return "", []
+    verdict = screening.screen_door(notes, organisation=contact.organisation, door=f"contact {contact.pk}")
     return verdict.tier, list(verdict.concepts)
 
 

@@ -18,6 +18,7 @@ language's when the text holds one of its common words (people mix languages); a
 
 from __future__ import annotations
 
+import logging
 import time
 import tomllib
 import uuid
@@ -35,6 +36,7 @@ from alongside.warmline.screening.vocab import CONCEPTS, LANGUAGES, OWN_CONCEPT,
 
 __all__ = [
     "CONCEPTS",
+    "screen_door",
     "GAP",
     "LANGUAGES",
     "OWN_CONCEPT",
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 DATA = Path(__file__).resolve().parent / "data"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -282,3 +285,16 @@ def screen(text: str, *, organisation: Any = None, language: Any = "en") -> Verd
         if other != language and compiled[other].marked_words(words):
             hits += compiled[other].screen(text)
     return verdict_of(hits)
+
+
+def screen_door(text: str, *, organisation: Any, door: str, language: Any = "auto") -> Verdict:
+    """Screen free text written at one of the doors (a chat, a form, a note). It never raises —
+    what the person wrote is kept whatever happens — and a failure is logged by its door and its
+    type only, never with the text."""
+    if not text or not text.strip():
+        return _clear()
+    try:
+        return screen(text, organisation=organisation, language=language)
+    except Exception as exc:
+        logger.error("%s: screening failed (%s)", door, type(exc).__name__)
+        return _clear()

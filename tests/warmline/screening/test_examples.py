@@ -41,7 +41,14 @@ def test_keep_examples_and_see_what_the_rules_do(harbor: Any, login_as: Any) -> 
         example = ScreeningExample.objects.get()
         assert AuditEvent.objects.filter(action="screening_example.create", object_id=str(example.pk)).exists()
     page = client.get(url("screening_rules", harbor)).content.decode()
-    assert "the purple elephants are back" in page and "Not as expected" in page  # no rule flags it
+    assert "the purple elephants are back" in page and "Not as expected" in page
+    with scopes_disabled():  # reading the examples (P3-like free text) is audited as a read
+        assert AuditEvent.objects.filter(action="screening_examples.view").exists()
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # stored encrypted: the raw column holds no plaintext
+            cursor.execute("SELECT text FROM warmline_screeningexample")
+            assert all("purple" not in str(row[0]) for row in cursor.fetchall())  # no rule flags it
     for role in ("coordinator", "supervisor"):
         assert login_as(harbor.user(role)).get(url("screening_example_create", harbor)).status_code == 403
     client.post(url("screening_example_deactivate", harbor, example.pk))
