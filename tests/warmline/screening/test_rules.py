@@ -76,8 +76,9 @@ def test_an_own_rule_works_beside_the_built_in_rules(harbor: Any) -> None:
     # Word sets in an own rule, and an urgent tier.
     add(harbor, "@took ... @meds ... gone", concept="means", tier="urgent")
     assert screen("took my pills, soon gone", organisation=org).urgent
-    add(harbor, "dormir para siempre", language="es", negatable=False)
-    assert screen("quiero dormir para siempre", organisation=org, language="es").concepts == ["own"]
+    add(harbor, "viaje sin regreso", language="es", negatable=False)
+    assert not screen("hago un viaje sin regreso", language="es").flag
+    assert screen("hago un viaje sin regreso", organisation=org, language="es").concepts == ["own"]
 
 
 def test_added_words_extend_a_word_set_for_every_rule_that_uses_it(harbor: Any) -> None:
