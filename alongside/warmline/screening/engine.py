@@ -368,12 +368,12 @@ class Compiled:
                     continue
                 start, end = span
                 sentence = toks.sentences[start]
-                # "just kidding" cancels, unless they also say they mean it ("for real", "en serio"); an
-                # accident cancels, unless they say they did it on purpose.
+                # "just kidding" cancels, unless they say anywhere in the message that they mean it ("lol. for
+                # real tho", "en serio"); an accident cancels, unless they say they did it on purpose.
                 if (
                     rule.unless
                     and self._in_sentence(occ, rule.unless, sentence, toks, affirmed=True)
-                    and not (JOKING in rule.unless and self._in_sentence(occ, (SERIOUS,), sentence, toks))
+                    and not (JOKING in rule.unless and occ.get(SERIOUS))
                     and not (ACCIDENT in rule.unless and self._in_sentence(occ, (DELIBERATE,), sentence, toks))
                 ):
                     continue
