@@ -46,10 +46,10 @@ def test_spanish_and_auto() -> None:
 @pytest.mark.django_db
 def test_organisation_rules(harbor: Any) -> None:
     rule_create(
-        acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase="sleep forever"
+        acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase="join the fog"
     )
-    assert json.loads(run("--text", "sleep forever", "--org", "harbor"))["matched"] == ["sleep forever"]
-    assert json.loads(run("--text", "sleep forever"))["flag"] is False
+    assert json.loads(run("--text", "join the fog", "--org", "harbor"))["matched"] == ["join the fog"]
+    assert json.loads(run("--text", "join the fog"))["flag"] is False
 
 
 @pytest.mark.django_db

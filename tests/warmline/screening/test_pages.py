@@ -243,10 +243,10 @@ def test_another_organisations_rule_is_missing(harbor: Any, riverbend: Any, logi
 
 def test_try_uses_the_organisations_own_rules(harbor: Any, login_as: Any) -> None:
     rule_create(
-        acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase="sleep forever"
+        acting_user=harbor.user("admin"), organisation=harbor.organisation, language="en", phrase="join the fog"
     )
-    page = login_as(harbor.user("coordinator")).post(url("screening_try", harbor), {"text": "I'll sleep forever"})
-    assert "<code>sleep forever</code>" in page.content.decode() and "Our own rule" in page.content.decode()
+    page = login_as(harbor.user("coordinator")).post(url("screening_try", harbor), {"text": "I'll join the fog"})
+    assert "<code>join the fog</code>" in page.content.decode() and "Our own rule" in page.content.decode()
 
 
 def test_add_edit_and_stop_an_added_word(harbor: Any, login_as: Any) -> None:

@@ -59,9 +59,9 @@ def test_an_organisation_without_additions_uses_the_built_in_rules(harbor: Any) 
 
 
 def test_an_own_rule_works_beside_the_built_in_rules(harbor: Any) -> None:
-    rule = add(harbor, "  Sleep   FOREVER ", concept="wish_to_die", tier="check_in", note="Said on our line.")
+    rule = add(harbor, "  Join   the FOG ", concept="wish_to_die", tier="check_in", note="Said on our line.")
     assert (rule.phrase, rule.concept, rule.tier, rule.negatable, rule.is_active) == (
-        "sleep forever",
+        "join the fog",
         "wish_to_die",
         "check_in",
         True,
@@ -69,10 +69,10 @@ def test_an_own_rule_works_beside_the_built_in_rules(harbor: Any) -> None:
     )
     assert audit_actions(harbor)[-1] == "screening_rule.create"
     org = harbor.organisation
-    verdict = screen("I will sleep forever", organisation=org)
-    assert (verdict.tier, verdict.concepts, verdict.matched) == ("check_in", ["wish_to_die"], ["sleep forever"])
+    verdict = screen("I will join the fog", organisation=org)
+    assert (verdict.tier, verdict.concepts, verdict.matched) == ("check_in", ["wish_to_die"], ["join the fog"])
     assert screen("I want to kill myself", organisation=org).urgent  # the built-in rules still apply
-    assert not screen("I will sleep forever").flag  # the built-in rules are unchanged
+    assert not screen("I will join the fog").flag  # the built-in rules are unchanged
     # Word sets in an own rule, and an urgent tier.
     add(harbor, "@took ... @meds ... gone", concept="means", tier="urgent")
     assert screen("took my pills, soon gone", organisation=org).urgent
@@ -97,7 +97,7 @@ def test_added_words_extend_a_word_set_for_every_rule_that_uses_it(harbor: Any) 
 
 
 def test_additions_are_the_organisations_own(harbor: Any, riverbend: Any) -> None:
-    add(harbor, "sleep forever")
+    add(harbor, "join the fog")
     word_add(
         acting_user=harbor.user("admin"),
         organisation=harbor.organisation,
@@ -105,39 +105,39 @@ def test_additions_are_the_organisations_own(harbor: Any, riverbend: Any) -> Non
         set_name="meds",
         term="zoplicone",
     )
-    assert not screen("sleep forever", organisation=riverbend.organisation).flag
+    assert not screen("join the fog", organisation=riverbend.organisation).flag
     assert not screen("I took all my zoplicone", organisation=riverbend.organisation).flag
 
 
 def test_stopped_rules_stop_matching_and_can_come_back(harbor: Any) -> None:
-    rule = add(harbor, "sleep forever")
+    rule = add(harbor, "join the fog")
     rule_deactivate(acting_user=harbor.user("admin"), rule=rule)
-    assert not screen("sleep forever", organisation=harbor.organisation).flag
+    assert not screen("join the fog", organisation=harbor.organisation).flag
     before = audit_actions(harbor)
     rule_deactivate(acting_user=harbor.user("admin"), rule=rule)  # again: nothing changes
     assert audit_actions(harbor) == before
     rule_update(acting_user=harbor.user("admin"), rule=rule, is_active=True)
-    assert screen("sleep forever", organisation=harbor.organisation).flag
+    assert screen("join the fog", organisation=harbor.organisation).flag
     assert audit_actions(harbor)[-1] == "screening_rule.update"
 
 
 def test_update_a_rule(harbor: Any) -> None:
-    rule = add(harbor, "sleep forever")
+    rule = add(harbor, "join the fog")
     updated = rule_update(
         acting_user=harbor.user("admin"),
         rule=rule,
-        phrase="sleep for ever*",
+        phrase="join the fog*",
         negatable=False,
         note="Why",
         tier="check_in",
     )
     assert (updated.phrase, updated.negatable, updated.note, updated.tier) == (
-        "sleep for ever*",
+        "join the fog*",
         False,
         "Why",
         "check_in",
     )
-    assert screen("I won't sleep for evermore", organisation=harbor.organisation).matched == ["sleep for ever*"]
+    assert screen("I won't join the foggy crowd", organisation=harbor.organisation).matched == ["join the fog*"]
     before = audit_actions(harbor)
     rule_update(acting_user=harbor.user("admin"), rule=updated, note="Why")  # no change: no audit
     assert audit_actions(harbor) == before
@@ -201,13 +201,13 @@ def test_bad_word_input_is_refused_and_nothing_is_written(
 
 
 def test_a_rule_not_in_use_is_named_when_added_again(harbor: Any) -> None:
-    rule = add(harbor, "sleep forever")
+    rule = add(harbor, "join the fog")
     rule_deactivate(acting_user=harbor.user("admin"), rule=rule)
     with pytest.raises(ValidationError, match="not in use"):
-        add(harbor, "sleep  forever")
+        add(harbor, "join  the fog")
     other = add(harbor, "rest forever")
     with pytest.raises(ValidationError, match="not in use"):
-        rule_update(acting_user=harbor.user("admin"), rule=other, phrase="sleep forever")
+        rule_update(acting_user=harbor.user("admin"), rule=other, phrase="join the fog")
     with pytest.raises(ValidationError, match="already a rule with these words: “rest forever”"):
         rule_update(acting_user=harbor.user("admin"), rule=rule, phrase="rest  Forever")
 
@@ -218,7 +218,7 @@ def test_only_admins_change_rules(harbor: Any, riverbend: Any) -> None:
             rule_create(acting_user=user, organisation=harbor.organisation, language="en", phrase="fine")  # type: ignore[arg-type]
         with pytest.raises(PermissionDenied):
             word_add(acting_user=user, organisation=harbor.organisation, language="en", set_name="meds", term="x")  # type: ignore[arg-type]
-    rule = add(harbor, "sleep forever")
+    rule = add(harbor, "join the fog")
     with pytest.raises(PermissionDenied):
         rule_deactivate(acting_user=riverbend.user("admin"), rule=rule)
     with pytest.raises(PermissionDenied):
@@ -227,7 +227,7 @@ def test_only_admins_change_rules(harbor: Any, riverbend: Any) -> None:
 
 def test_only_the_built_in_rules(harbor: Any) -> None:
     admin = harbor.user("admin")
-    added = add(harbor, "sleep forever")
+    added = add(harbor, "join the fog")
     spanish = add(harbor, "dormir para siempre", language="es")
     word = word_add(
         acting_user=admin, organisation=harbor.organisation, language="en", set_name="meds", term="zoplicone"
@@ -238,14 +238,14 @@ def test_only_the_built_in_rules(harbor: Any) -> None:
     word.refresh_from_db()
     assert not word.is_active
     assert rules(harbor, "es", pk=spanish.pk)[0].is_active  # the other language is untouched
-    assert not screen("sleep forever", organisation=harbor.organisation).flag
+    assert not screen("join the fog", organisation=harbor.organisation).flag
     assert screen("I'm suicidal", organisation=harbor.organisation).urgent
     with pytest.raises(ValidationError):
         rules_reset_to_defaults(acting_user=admin, organisation=harbor.organisation, language="de")
 
 
 def test_a_stored_rule_that_no_longer_reads_never_stops_screening(harbor: Any, caplog: Any) -> None:
-    rule = add(harbor, "sleep forever")
+    rule = add(harbor, "join the fog")
     with scopes_disabled():
         ScreeningRule.objects.filter(pk=rule.pk).update(phrase="@gone ... (")
     screening.invalidate(harbor.organisation.pk)
@@ -255,7 +255,7 @@ def test_a_stored_rule_that_no_longer_reads_never_stops_screening(harbor: Any, c
 
 
 def test_the_audit_names_the_rule_never_a_message(harbor: Any) -> None:
-    rule = add(harbor, "sleep forever")
+    rule = add(harbor, "join the fog")
     screen("a message that must never be stored", organisation=harbor.organisation)
     with scopes_disabled():
         event = AuditEvent.objects.filter(action="screening_rule.create").get()
@@ -265,23 +265,23 @@ def test_the_audit_names_the_rule_never_a_message(harbor: Any) -> None:
 
 
 def test_screening_runs_no_query_once_compiled(harbor: Any, django_assert_num_queries: Any) -> None:
-    add(harbor, "sleep forever")
+    add(harbor, "join the fog")
     screen("warm up", organisation=harbor.organisation)
     with django_assert_num_queries(0):
         for _ in range(20):
-            assert screen("I want to sleep forever", organisation=harbor.organisation).flag
+            assert screen("I want to join the fog", organisation=harbor.organisation).flag
 
 
 def test_every_change_invalidates_the_compiled_rules(harbor: Any, django_assert_num_queries: Any) -> None:
     org = harbor.organisation
     admin = harbor.user("admin")
-    assert not screen("sleep forever", organisation=org).flag
-    rule = add(harbor, "sleep forever")
-    assert screen("sleep forever", organisation=org).flag
-    rule = rule_update(acting_user=admin, rule=rule, phrase="sleep for ever")
-    assert not screen("sleep forever", organisation=org).flag
+    assert not screen("join the fog", organisation=org).flag
+    rule = add(harbor, "join the fog")
+    assert screen("join the fog", organisation=org).flag
+    rule = rule_update(acting_user=admin, rule=rule, phrase="join a fog")
+    assert not screen("join the fog", organisation=org).flag
     rule_deactivate(acting_user=admin, rule=rule)
-    assert not screen("sleep for ever", organisation=org).flag
+    assert not screen("join a fog", organisation=org).flag
     # Another process changed the rules (a new stamp in the shared cache): seen within a second.
     from django.core.cache import cache
 
@@ -297,7 +297,7 @@ def test_the_stamp_changes_again_after_the_commit(harbor: Any, django_capture_on
 
     key = f"warmline:screening:version:{harbor.organisation.pk}"
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        add(harbor, "sleep forever")
+        add(harbor, "join the fog")
         during = cache.get(key)
     assert len(callbacks) == 1
     assert cache.get(key) not in (None, during)
@@ -306,7 +306,7 @@ def test_the_stamp_changes_again_after_the_commit(harbor: Any, django_capture_on
 def test_a_lost_stamp_recompiles(harbor: Any) -> None:
     from django.core.cache import cache
 
-    add(harbor, "sleep forever")
+    add(harbor, "join the fog")
     cache.delete(f"warmline:screening:version:{harbor.organisation.pk}")
     screening._compiled.clear()
-    assert screen("sleep forever", organisation=harbor.organisation).flag
+    assert screen("join the fog", organisation=harbor.organisation).flag
