@@ -17,6 +17,7 @@ this module, the audit log or the database. Every write locks the organisation's
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -746,10 +747,23 @@ def preview_change(
     rule: RuleSpec | None = None,
     replacing: Any = None,
     word: tuple[str, Term] | None = None,
+    replacing_word: Any = None,
 ) -> Preview:
     """What a rule or word not yet saved would change on the organisation's examples of
-    ``language``: examples that would newly flag, stop flagging, or change tier. Nothing is saved."""
+    ``language``: examples that would newly flag, stop flagging, or change tier. ``replacing`` (a
+    rule) and ``replacing_word`` (an added word) are left out, as an edit would. Nothing is saved."""
     words, rules = organisation_additions(org.organisation, language)
+    if replacing_word is not None:
+        current_word = (
+            ScreeningWord.objects.filter(organisation=org.organisation, pk=replacing_word, is_active=True)
+            .values_list("set_name", "term")
+            .first()
+        )
+        if current_word is not None:
+            set_name, term = current_word
+            with contextlib.suppress(screening.RuleSyntaxError):
+                parsed = screening.parse_term(term)
+                words = {**words, set_name: [t for t in words.get(set_name, []) if t != parsed]}
     if replacing is not None:
         current = (
             ScreeningRule.objects.filter(organisation=org.organisation, pk=replacing)

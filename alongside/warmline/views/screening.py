@@ -199,6 +199,13 @@ def word_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
         "set_name": request.GET.get("set", ""),
     }
     form = WordForm(request.POST or None, initial=initial)
+    if request.method == "POST" and "preview" in request.POST:
+        preview = None
+        if form.is_valid():
+            data = form.cleaned_data
+            preview = _word_preview(org, form, data["language"], data["set_name"], data["term"])
+        context = {"org": org, "form": form, "word": None, "preview": preview}
+        return render(request, "warmline/screening/word_form.html", context, status=200 if preview else 400)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -218,12 +225,33 @@ def word_create(request: HttpRequest, org: OrgContext) -> HttpResponse:
     return render(request, "warmline/screening/word_form.html", {"org": org, "form": form, "word": None})
 
 
+def _word_preview(
+    org: OrgContext, form: WordForm | WordEditForm, language: str, set_name: str, term: str, *, replacing: Any = None
+) -> screening_rules.Preview | None:
+    """ "Try it on our examples" for a word: what adding it to the set (or changing it to this) would
+    change, or None (and the error on the form) when it cannot be read. Nothing is saved."""
+    try:
+        parsed = screening.parse_term(term.strip().lower())
+    except screening.RuleSyntaxError as exc:
+        form.add_error("term", screening_rules.rule_error(exc))
+        return None
+    return screening_rules.preview_change(org, language=language, word=(set_name, parsed), replacing_word=replacing)
+
+
 @org_view("warmline.screening_change")
 @require_http_methods(["GET", "POST"])
 def word_edit(request: HttpRequest, org: OrgContext, word_id: Any) -> HttpResponse:
     word = screening_rules.access_word(org, word_id, write=True)
     initial = {"term": word.term, "note": word.note, "is_active": word.is_active}
     form = WordEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and "preview" in request.POST:
+        preview = None
+        if form.is_valid():
+            preview = _word_preview(
+                org, form, word.language, word.set_name, form.cleaned_data["term"], replacing=word.pk
+            )
+        context = {"org": org, "form": form, "word": word, "preview": preview}
+        return render(request, "warmline/screening/word_form.html", context, status=200 if preview else 400)
     if request.method == "POST":
         if form.is_valid():
             try:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from alongside.audit.models import AuditEvent
-from alongside.warmline.models import ScreeningExample, ScreeningRule
+from alongside.warmline.models import ScreeningExample, ScreeningRule, ScreeningWord
 from alongside.warmline.screening_rules import example_add, rule_create
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +87,41 @@ def test_try_a_rule_change_on_the_examples_before_saving(harbor: Any, login_as: 
     assert "Would stop flagging" in edit and "the purple elephants are coming for me" in edit
     with scopes_disabled():
         assert ScreeningRule.objects.get().phrase == "purple elephants"  # nothing saved
+
+
+def test_try_a_word_addition_on_the_examples_before_saving(harbor: Any, login_as: Any) -> None:
+    """A word added to a set changes every rule that uses the set: the admin sees which examples
+    would newly flag before saving, and, editing an added word, what stops flagging."""
+    keep(harbor, "I swallowed all my zoplicone", True)
+    keep(harbor, "the zoplicone shipment arrived at the pharmacy", False)
+    client = login_as(harbor.user("admin"))
+    data = {"language": "en", "set_name": "meds", "term": "zoplicone", "note": ""}
+    page = client.post(url("screening_word_create", harbor), {**data, "preview": "1"})
+    text = page.content.decode()
+    assert page.status_code == 200 and "Would newly flag" in text
+    assert "I swallowed all my zoplicone" in text
+    assert "the zoplicone shipment arrived" not in text  # the meds rules need more than the word
+    assert "Nothing was saved." in text
+    with scopes_disabled():
+        assert not ScreeningWord.objects.exists()
+    bad = client.post(url("screening_word_create", harbor), {**data, "term": "zop..", "preview": "1"})
+    assert bad.status_code == 400 and "Nothing was saved." not in bad.content.decode()
+    empty = client.post(url("screening_word_create", harbor), {**data, "term": "", "preview": "1"})
+    assert empty.status_code == 400 and "Write the word or words to add." in empty.content.decode()
+    # Editing the added word: the preview compares with the word as it is now.
+    assert client.post(url("screening_word_create", harbor), data).status_code == 302
+    with scopes_disabled():
+        word = ScreeningWord.objects.get()
+    edit = client.post(
+        url("screening_word_edit", harbor, word.pk),
+        {"term": "zopiclone", "note": "", "is_active": "on", "preview": "1"},
+    ).content.decode()
+    assert "Would stop flagging" in edit and "I swallowed all my zoplicone" in edit
+    with scopes_disabled():
+        assert ScreeningWord.objects.get().term == "zoplicone"  # nothing saved
+    # Nobody but an admin may try or add words.
+    for role in ("coordinator", "supervisor"):
+        assert (
+            login_as(harbor.user(role)).post(url("screening_word_create", harbor), {**data, "preview": "1"}).status_code
+            == 403
+        )
