@@ -9,7 +9,8 @@ words ("30"). Digits and symbols used as
 letters are *not* changed here: the lexicon tries that reading only when the word as typed is not a
 word of the rules ("d1e", "k!ll", "$uicide"), so "24/7" or "mp3" stay what they are.
 
-Sentences end at . ! ? ; : … and line breaks. Clauses also end at commas, dashes, brackets and
+Sentences end at . ! ? ; : and line breaks; an ellipsis ("..." or "…") is a pause in chat and ends
+only a clause. Clauses also end at commas, dashes, brackets and
 quotes, and at the clause words of each language ("but", "and", "pero", "y"...). Rules match inside
 one sentence; a negation cancels a match only inside one clause (docs/warmline.md).
 
@@ -91,7 +92,8 @@ def tokens(
     sentence = clause = 0
     for word, hard, _soft in _TOKEN.findall(fold(text)):
         if not word:
-            if hard:
+            # An ellipsis is a pause in chat ("i wanna die lol... or not"), not the end of a sentence.
+            if hard and not (hard == "…" or (len(hard) > 1 and hard.strip(".…") == "")):
                 sentence += 1
             clause += 1
             continue
