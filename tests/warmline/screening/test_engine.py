@@ -161,6 +161,42 @@ def test_negation_phrases_that_hold_their_own_negation_always_count() -> None:
         assert screen(text, language="auto").flag, text
 
 
+def test_crisis_said_through_a_negation_is_caught() -> None:
+    """Many crisis statements hold a negation of their own; they are not denials."""
+    for text, language in [
+        ("I can't keep myself safe tonight", "en"),
+        ("nobody would miss me", "en"),
+        ("I won't be here tomorrow", "en"),
+        ("I'm not scared of dying anymore", "en"),
+        ("I don't care anymore, I'm gonna end myself tomorrow", "en"),
+        ("no me puedo mantener a salvo esta noche", "es"),
+        ("nadie me va a extrañar", "es"),
+        ("no voy a estar mañana", "es"),
+        ("no me importa nada, me voy a matar", "es"),
+    ]:
+        assert screen(text, language=language).flag, text
+    # A real denial still cancels.
+    assert not screen("I'm not going to kill myself, I just need to vent", language="en").urgent
+
+
+def test_a_chat_ellipsis_is_a_pause_not_the_end_of_a_sentence() -> None:
+    assert screen("i wanna die lmao jk... unless?", language="en").flag
+    assert screen("me quiero morir jaja ... o no sé", language="es").flag
+    assert not screen("me quiero morir de risa jaja ... no sé", language="es").flag
+
+
+def test_everyday_look_alikes() -> None:
+    """Words that look like a crisis word in another sense of it."""
+    assert not screen("Se murió mi abuelo y me quedé con su mate, lo uso todas las mañanas", language="es").flag
+    assert not screen("Killed a whole pizza by myself, no regrets", language="en").flag
+    assert not screen("i overdosed on netflix this weekend, 3 seasons in two days", language="en").urgent
+    assert not screen("hubo cortes de luz toda la semana", language="es").flag
+    assert not screen("I broke my duolingo streak", language="en").flag
+    # ... and the crisis sense of the same words still reads.
+    assert screen("me voy a matar hoy", language="es").urgent
+    assert screen("I'm going to kill myself tonight", language="en").urgent
+
+
 def test_context_lowers_urgent_to_check_in_but_never_a_first_person_statement_of_intent_or_means() -> None:
     assert screen("I tried to kill myself years ago", language="en").tier == CHECK_IN
     assert screen("I'm writing my thesis on self harm in adolescents", language="en").tier in ("", CHECK_IN)
@@ -175,6 +211,8 @@ def test_a_joke_cancels_a_figure_of_speech_unless_they_say_they_mean_it() -> Non
     assert screen("me quiero morir xd pero en serio", language="es").flag
     # "not joking" is no joke
     assert screen("I'm not joking, I want to die", language="en").flag
+    # Saying they mean it in the next sentence counts too.
+    assert screen("ngl i kinda want to die lol. like for real tho", language="en").flag
 
 
 @pytest.mark.parametrize(
