@@ -158,7 +158,8 @@ class Compiled:
         def walk(node: _Node, start: int, j: int) -> None:
             if node.names:
                 at.setdefault(node, []).append((start, j - 1))
-            walk_children(node, start, j)
+            if node.more:
+                walk_children(node, start, j)
 
         def walk_children(node: _Node, start: int, j: int) -> None:
             if j >= n or sentences[j] != sentences[start]:
@@ -205,7 +206,17 @@ class Compiled:
                     else:
                         spans.append((i, i))
                 if child.more:
-                    walk_children(child, i, i + 1)
+                    # Most terms that go on do not go on here: look before calling.
+                    j = i + 1
+                    if j < n and sentences[j] == sentences[i]:
+                        key_j = keys[j]
+                        if (
+                            child.prefix
+                            or (key_j is not None and key_j in child.stem)
+                            or surfaces[j] in child.exact
+                            or typed[j] in child.exact
+                        ):
+                            walk_children(child, i, j)
         return Occurrences(at)
 
     def _negated(self, toks: Tokens, spans: list[tuple[int, int]], skip: set[int]) -> bool:
