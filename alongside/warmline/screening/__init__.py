@@ -36,7 +36,6 @@ from alongside.warmline.screening.vocab import CONCEPTS, LANGUAGES, OWN_CONCEPT,
 
 __all__ = [
     "CONCEPTS",
-    "screen_door",
     "GAP",
     "LANGUAGES",
     "OWN_CONCEPT",
@@ -50,6 +49,7 @@ __all__ = [
     "parse_rule",
     "parse_term",
     "screen",
+    "screen_door",
 ]
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -111,7 +111,11 @@ class Builtin:
     context: frozenset[str]
 
 
-def _rule_specs(groups: list[dict[str, Any]], set_names: set[str]) -> tuple[list[RuleSpec], dict[str, str]]:
+def _rule_specs(
+    groups: list[dict[str, Any]], set_names: set[str], unless_always: tuple[str, ...] = ()
+) -> tuple[list[RuleSpec], dict[str, str]]:
+    """Each rule of each group; ``unless_always`` (a language's sets that cancel any rule, such as
+    "mate" the drink in Spanish) is added to every group's own ``unless``."""
     specs: list[RuleSpec] = []
     notes: dict[str, str] = {}
     for group in groups:
@@ -131,7 +135,7 @@ def _rule_specs(groups: list[dict[str, Any]], set_names: set[str]) -> tuple[list
                     negatable=group.get("negatable", True),
                     firm=group.get("firm", False),
                     raise_with=tuple(group.get("raise", ())),
-                    unless=tuple(group.get("unless", ())),
+                    unless=tuple(dict.fromkeys([*group.get("unless", ()), *unless_always])),
                 )
             )
             notes[text] = group.get("note", "")
@@ -142,7 +146,7 @@ def _rule_specs(groups: list[dict[str, Any]], set_names: set[str]) -> tuple[list
 def builtin(language: str) -> Builtin:
     raw = _toml(f"{language}.toml")
     set_texts: dict[str, list[str]] = {name: list(terms) for name, terms in raw["sets"].items()}
-    specs, notes = _rule_specs(raw["rules"], set(set_texts))
+    specs, notes = _rule_specs(raw["rules"], set(set_texts), tuple(raw.get("unless_always", ())))
     # Sets that only give context (what cancels, raises or lowers a rule, or stops a negation
     # from counting) match words as written, not by stem: "solo" must not read as "sol" (sun).
     parts = {p.set_name for spec in specs for p in spec.parts if p.set_name}

@@ -95,6 +95,17 @@ def test_every_concept_has_rules_in_both_languages_with_the_same_names() -> None
     assert set(builtin("en").sets) & set(builtin("es").sets) >= {"meds", "weapon", "place", "soon", "joking"}
 
 
+def test_the_data_files_hold_each_word_once_and_apply_shared_contexts_to_every_rule() -> None:
+    for language in ("en", "es"):
+        data = builtin(language)
+        for name, terms in data.set_texts.items():
+            assert len(terms) == len(set(terms)), (language, name, [t for t in terms if terms.count(t) > 1])
+        always = data.raw.get("unless_always", [])
+        assert all(name in data.sets for name in always), (language, always)
+        assert all(set(always) <= set(spec.unless) for spec in data.rules), language
+    assert builtin("es").raw["unless_always"] == ["mate_drink"]
+
+
 CALM = [
     ("The suicide prevention walk was beautiful this year", "en"),
     ("this homework is killing me", "en"),

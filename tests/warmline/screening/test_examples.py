@@ -89,7 +89,7 @@ def test_try_a_rule_change_on_the_examples_before_saving(harbor: Any, login_as: 
         assert ScreeningRule.objects.get().phrase == "purple elephants"  # nothing saved
 
 
-def test_try_a_word_addition_on_the_examples_before_saving(harbor: Any, login_as: Any) -> None:
+def test_try_a_word_addition_on_the_examples_before_saving(harbor: Any, riverbend: Any, login_as: Any) -> None:
     """A word added to a set changes every rule that uses the set: the admin sees which examples
     would newly flag before saving, and, editing an added word, what stops flagging."""
     keep(harbor, "I swallowed all my zoplicone", True)
@@ -104,6 +104,10 @@ def test_try_a_word_addition_on_the_examples_before_saving(harbor: Any, login_as
     assert "Nothing was saved." in text
     with scopes_disabled():
         assert not ScreeningWord.objects.exists()
+        # Showing the examples (encrypted free text) is a read, audited like the rules page's list.
+        assert AuditEvent.objects.filter(
+            action="screening_examples.view", organisation_id=harbor.organisation.pk
+        ).exists()
     bad = client.post(url("screening_word_create", harbor), {**data, "term": "zop..", "preview": "1"})
     assert bad.status_code == 400 and "Nothing was saved." not in bad.content.decode()
     empty = client.post(url("screening_word_create", harbor), {**data, "term": "", "preview": "1"})
@@ -119,6 +123,12 @@ def test_try_a_word_addition_on_the_examples_before_saving(harbor: Any, login_as
     assert "Would stop flagging" in edit and "I swallowed all my zoplicone" in edit
     with scopes_disabled():
         assert ScreeningWord.objects.get().term == "zoplicone"  # nothing saved
+    # Another organisation's admin cannot try a change on this organisation's word.
+    other = login_as(riverbend.user("admin")).post(
+        url("screening_word_edit", harbor, word.pk),
+        {"term": "zopiclone", "note": "", "is_active": "on", "preview": "1"},
+    )
+    assert other.status_code in (403, 404) and "I swallowed all my zoplicone" not in other.content.decode()
     # Nobody but an admin may try or add words.
     for role in ("coordinator", "supervisor"):
         assert (
